@@ -1,0 +1,1 @@
+"""Domain records and their persistence. No NLP, no UI."""

@@ -1,0 +1,220 @@
+"""Persistence: one :class:`Store` per database, SQLite by default, PostgreSQL by URL.
+
+Every write goes through :meth:`Store.transaction`, so a failed import or analysis
+leaves the database as it was. Opening a store migrates the schema to the newest
+Alembic revision, so a later release opens an older database.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, event, func, insert, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.records import (
+    AnalysisRun,
+    Assignment,
+    Cluster,
+    Conference,
+    Contribution,
+    ImportBatch,
+)
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+_INSERT_CHUNK = 2000
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def create_db_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets foreign keys and WAL, its folder is created."""
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema of ``engine`` up to ``revision``."""
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+class Store:
+    """Access to one Taten database.
+
+    Args:
+        url: SQLAlchemy URL (``sqlite:///path`` or ``postgresql+psycopg://…``).
+        revision: schema revision to migrate to on open; tests use older ones.
+    """
+
+    def __init__(self, url: str, *, revision: str = "head") -> None:
+        self.url = url
+        self.engine = create_db_engine(url)
+        migrate(self.engine, revision)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session whose work is committed together or not at all."""
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    # -- conferences -------------------------------------------------------
+
+    def get_conference(self, name: str) -> Conference | None:
+        with self.transaction() as session:
+            return session.scalar(select(Conference).where(Conference.name == name))
+
+    def ensure_conference(
+        self, session: Session, name: str, *, date: str | None = None, city: str | None = None
+    ) -> Conference:
+        conference = session.scalar(select(Conference).where(Conference.name == name))
+        if conference is None:
+            conference = Conference(name=name, date=date, city=city)
+            session.add(conference)
+            session.flush()
+        return conference
+
+    def conferences(self) -> list[Conference]:
+        with self.transaction() as session:
+            return list(session.scalars(select(Conference).order_by(Conference.id)))
+
+    # -- contributions -----------------------------------------------------
+
+    def known_hashes(self, session: Session, conference_id: int) -> set[str]:
+        rows = session.scalars(
+            select(Contribution.content_hash).where(Contribution.conference_id == conference_id)
+        )
+        return set(rows)
+
+    def add_batch(
+        self, session: Session, conference_id: int, batch: dict[str, Any], rows: Sequence[dict[str, Any]]
+    ) -> ImportBatch:
+        """Insert one import batch and its new contribution rows in ``session``."""
+        record = ImportBatch(conference_id=conference_id, **batch)
+        session.add(record)
+        session.flush()
+        values = [{**row, "conference_id": conference_id, "batch_id": record.id} for row in rows]
+        for start in range(0, len(values), _INSERT_CHUNK):
+            session.execute(insert(Contribution), values[start : start + _INSERT_CHUNK])
+        return record
+
+    def contributions(self, conference_id: int) -> list[Contribution]:
+        with self.transaction() as session:
+            query = (
+                select(Contribution)
+                .where(Contribution.conference_id == conference_id)
+                .order_by(Contribution.id)
+            )
+            return list(session.scalars(query))
+
+    def count_contributions(self, conference_id: int) -> int:
+        with self.transaction() as session:
+            query = select(func.count()).where(Contribution.conference_id == conference_id)
+            return int(session.scalar(query) or 0)
+
+    # -- analysis runs -----------------------------------------------------
+
+    def save_run(
+        self,
+        run: dict[str, Any],
+        clusters: Sequence[dict[str, Any]],
+        assignments: Iterable[dict[str, Any]],
+    ) -> AnalysisRun:
+        """Store a finished analysis in one transaction.
+
+        Args:
+            run: AnalysisRun columns.
+            clusters: Cluster columns plus ``key``, a run-local id that
+                ``assignments`` refer to as ``cluster_key`` (None: unclustered).
+            assignments: Assignment columns without ``run_id`` and ``cluster_id``.
+        """
+        with self.transaction() as session:
+            record = AnalysisRun(**run)
+            session.add(record)
+            session.flush()
+            ids: dict[int, int] = {}
+            for cluster in clusters:
+                values = {k: v for k, v in cluster.items() if k != "key"}
+                row = Cluster(run_id=record.id, **values)
+                session.add(row)
+                session.flush()
+                ids[cluster["key"]] = row.id
+            values = [
+                {
+                    **{k: v for k, v in a.items() if k != "cluster_key"},
+                    "run_id": record.id,
+                    "cluster_id": None if a["cluster_key"] is None else ids[a["cluster_key"]],
+                }
+                for a in assignments
+            ]
+            for start in range(0, len(values), _INSERT_CHUNK):
+                session.execute(insert(Assignment), values[start : start + _INSERT_CHUNK])
+            return record
+
+    def latest_run(self, conference_id: int) -> AnalysisRun | None:
+        with self.transaction() as session:
+            query = (
+                select(AnalysisRun)
+                .where(AnalysisRun.conference_id == conference_id)
+                .order_by(AnalysisRun.id.desc())
+                .limit(1)
+            )
+            return session.scalar(query)
+
+    def clusters(self, run_id: int) -> list[Cluster]:
+        with self.transaction() as session:
+            query = select(Cluster).where(Cluster.run_id == run_id).order_by(Cluster.rank)
+            return list(session.scalars(query))
+
+    def assignments(self, run_id: int) -> list[Assignment]:
+        with self.transaction() as session:
+            query = (
+                select(Assignment)
+                .where(Assignment.run_id == run_id)
+                .order_by(Assignment.contribution_id)
+            )
+            return list(session.scalars(query))

@@ -1,0 +1,1 @@
+"""German language work and machine learning: pure functions and estimators, no database."""

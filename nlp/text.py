@@ -1,0 +1,45 @@
+"""Cleaning raw note text before anything else reads it."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import unicodedata
+
+_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^<>]*>")
+_SCRIPT = re.compile(r"<\s*(script|style)[^>]*>.*?<\s*/\s*\1\s*>", re.IGNORECASE | re.DOTALL)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SPACE = re.compile(r"\s+")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def contains_markup(text: str) -> bool:
+    """True when ``text`` holds HTML tags or a script block."""
+    return bool(_TAG.search(text))
+
+
+def clean_text(text: str) -> str:
+    """Plain, single-spaced, NFC text: HTML tags and script blocks removed, entities decoded.
+
+    >>> clean_text("<b>Kita</b>&nbsp;fehlt <script>alert(1)</script>!")
+    'Kita fehlt !'
+    """
+    text = _SCRIPT.sub(" ", text)
+    text = _TAG.sub(" ", text)
+    text = html.unescape(text)
+    text = _CONTROL.sub(" ", text)
+    text = unicodedata.normalize("NFC", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def text_hash(text: str) -> str:
+    """Stable content hash of a text (sha256 hex)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def neutralise_formula(value: str) -> str:
+    """Make a cell value that a spreadsheet would execute inert by prefixing an apostrophe."""
+    if value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value

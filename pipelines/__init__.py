@@ -1,0 +1,1 @@
+"""Flows that tie German NLP (`nlp`) and the domain store (`models`) together."""

@@ -1,0 +1,284 @@
+"""Analyse a conference: lemmatise, detect districts, embed, assign themes, cluster
+within each theme, describe and rank the concerns, and store the run.
+
+Stages run in one loop that names the stage that failed. The whole run is stored in
+one transaction; a failed analysis leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+
+from models.records import AnalysisRun, Contribution
+from models.store import Store
+from nlp.cluster import ConcernClusterer
+from nlp.embed import Embedder, l2_normalise
+from nlp.features import build_features
+from nlp.keywords import class_tfidf_keywords, default_label, representatives
+from nlp.lemmatize import process_texts
+from nlp.rank import ConcernStats, hotspot, rank_concerns
+from nlp.text import clean_text
+from nlp.themes import UNKNOWN_THEME, infer_themes, theme_prototypes
+from pipelines.errors import InputError, TatenError
+from pipelines.resources import Resources
+from pipelines.settings import ClusteringSettings, Settings
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class GroupClustering:
+    """Clusters of one group of texts (one theme)."""
+
+    labels: np.ndarray  # (n,) int, -1 unclustered
+    features: np.ndarray  # (n, d') what the clusterer saw
+
+
+def cluster_group(
+    embeddings: np.ndarray,
+    embedder: Embedder,
+    lemmas: Sequence[Sequence[str]],
+    settings: ClusteringSettings,
+    k: int | None = None,
+) -> GroupClustering:
+    """Cluster one group of texts with the configured features and clusterer.
+
+    Args:
+        embeddings: (n, d) raw vectors from ``embedder``.
+        lemmas: (n,) content lemmas.
+        k: fixed number of clusters; falls back to ``settings.k``.
+    """
+    features = build_features(
+        embeddings, embedder.blocks, lemmas, lexical_weight=settings.lexical_weight, seed=settings.seed
+    )
+    clusterer = ConcernClusterer(k=k if k is not None else settings.k, seed=settings.seed)
+    return GroupClustering(labels=clusterer.fit_predict(features), features=features)
+
+
+class _Stages:
+    """Times each stage and names the one that failed."""
+
+    def __init__(self, progress: Progress | None) -> None:
+        self.timings: dict[str, float] = {}
+        self.progress = progress
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        if self.progress:
+            self.progress(name)
+        start = time.perf_counter()
+        try:
+            yield
+        except TatenError:
+            raise
+        except Exception as exc:
+            raise TatenError(f"Analyse im Schritt '{name}' fehlgeschlagen: {type(exc).__name__}: {exc}") from exc
+        finally:
+            self.timings[name] = round(time.perf_counter() - start, 4)
+
+
+def analyse_conference(
+    store: Store,
+    conference: str,
+    resources: Resources,
+    settings: Settings,
+    progress: Progress | None = None,
+) -> AnalysisRun:
+    """Run the whole analysis of ``conference`` and store it as a new AnalysisRun.
+
+    Raises:
+        InputError: the conference does not exist or has no contributions.
+        TatenError: a stage failed (its name is in the message).
+    """
+    started = datetime.now(UTC)
+    stage = _Stages(progress)
+    with stage("laden"):
+        record = store.get_conference(conference)
+        if record is None:
+            raise InputError(f"Konferenz '{conference}' gibt es nicht. Bitte zuerst mit 'taten import' Beiträge laden.")
+        contributions = store.contributions(record.id)
+        if not contributions:
+            raise InputError(f"Konferenz '{conference}' hat keine Beiträge. Bitte zuerst Beiträge importieren.")
+        texts = [clean_text(c.text) for c in contributions]
+    with stage("lemmatisieren"):
+        processed = process_texts(texts, resources.nlp)
+        lemmas = [p.lemmas for p in processed]
+    with stage("einbetten"):
+        embeddings = resources.embedder.encode(texts)
+    with stage("themen"):
+        themes, confidence, source = assign_themes(contributions, embeddings, resources)
+    with stage("clustern"):
+        labels, features = _cluster_by_theme(themes, embeddings, lemmas, resources.embedder, settings.clustering)
+    with stage("beschreiben"):
+        districts = [_districts_of(c, p.districts, resources) for c, p in zip(contributions, processed, strict=True)]
+        clusters = describe_clusters(contributions, labels, features, lemmas, themes, districts, settings)
+    with stage("speichern"):
+        similarity = np.zeros(len(contributions), dtype=np.float32)
+        centres = {c["key"]: features[labels == c["key"]].mean(axis=0) for c in clusters}
+        for key, centre in centres.items():
+            members = np.flatnonzero(labels == key)
+            similarity[members] = features[members] @ (centre / max(np.linalg.norm(centre), 1e-12))
+        assignments = [
+            {
+                "contribution_id": c.id,
+                "cluster_key": int(labels[i]) if labels[i] >= 0 else None,
+                "theme": themes[i],
+                "theme_confidence": float(confidence[i]),
+                "theme_source": source[i],
+                "districts": list(districts[i]),
+                "lemmas": " ".join(lemmas[i]),
+                "similarity": float(similarity[i]),
+            }
+            for i, c in enumerate(contributions)
+        ]
+        run = {
+            "conference_id": record.id,
+            "settings": settings.model_dump(mode="json"),
+            "model_id": resources.embedder.model_id,
+            "started_at": started,
+            "finished_at": datetime.now(UTC),
+            "n_contributions": len(contributions),
+            "n_clusters": len(clusters),
+            "n_unclustered": int((labels < 0).sum()),
+            "timings": stage.timings,
+        }
+        saved = store.save_run(run, clusters, assignments)
+    logger.info(
+        "Analysed %d contributions of %r: %d clusters in %.1f s",
+        len(contributions), conference, len(clusters), sum(stage.timings.values()),
+    )
+    return saved
+
+
+def assign_themes(
+    contributions: Sequence[Contribution], embeddings: np.ndarray, resources: Resources
+) -> tuple[list[str], np.ndarray, list[str]]:
+    """Theme of each contribution, its confidence and where it came from.
+
+    ``"tabelle"``: the row named it; ``"tisch"``: other rows of the same table did;
+    ``"inferiert"``: nearest theme description by embedding similarity.
+    """
+    n = len(contributions)
+    themes: list[str | None] = [c.theme for c in contributions]
+    source = ["tabelle" if t else "" for t in themes]
+    confidence = np.ones(n, dtype=np.float32)
+    by_table: dict[str, set[str]] = defaultdict(set)
+    for c in contributions:
+        if c.theme and c.table_label:
+            by_table[c.table_label].add(c.theme)
+    for i, c in enumerate(contributions):
+        if themes[i] is None and c.table_label and len(by_table.get(c.table_label, ())) == 1:
+            themes[i], source[i] = next(iter(by_table[c.table_label])), "tisch"
+    missing = [i for i, t in enumerate(themes) if t is None]
+    taxonomy = resources.vocab.taxonomy
+    if missing and taxonomy is not None and taxonomy.themes:
+        prototypes = theme_prototypes([resources.embedder.encode(t.prototype_texts) for t in taxonomy.themes])
+        names, conf = infer_themes(l2_normalise(embeddings[missing]), prototypes, taxonomy.names)
+        for j, i in enumerate(missing):
+            themes[i], confidence[i], source[i] = names[j], conf[j], "inferiert"
+    for i in missing:
+        if themes[i] is None:
+            themes[i], confidence[i], source[i] = UNKNOWN_THEME, 0.0, "inferiert"
+    return [str(t) for t in themes], confidence, source
+
+
+def _cluster_by_theme(
+    themes: Sequence[str], embeddings: np.ndarray, lemmas: Sequence[Sequence[str]],
+    embedder: Embedder, settings: ClusteringSettings,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Global labels (unique across themes) and features, clustering each theme alone."""
+    n = len(themes)
+    groups = {t: np.flatnonzero(np.asarray(themes) == t) for t in sorted(set(themes))}
+    if not settings.per_theme:
+        groups = {"*": np.arange(n)}
+    labels = np.full(n, -1, dtype=int)
+    features: np.ndarray | None = None
+    offset = 0
+    for members in groups.values():
+        result = cluster_group(embeddings[members], embedder, [lemmas[i] for i in members], settings)
+        if features is None:
+            features = np.zeros((n, result.features.shape[1]), dtype=np.float32)
+        if result.features.shape[1] != features.shape[1]:
+            # the lexical block may be missing for tiny groups; pad to a common width
+            width = max(features.shape[1], result.features.shape[1])
+            features = _pad(features, width)
+            result = GroupClustering(result.labels, _pad(result.features, width))
+        features[members] = result.features
+        labels[members] = np.where(result.labels >= 0, result.labels + offset, -1)
+        offset += int(result.labels.max()) + 1 if len(result.labels) else 0
+    assert features is not None
+    return labels, features
+
+
+def _pad(x: np.ndarray, width: int) -> np.ndarray:
+    return x if x.shape[1] == width else np.hstack([x, np.zeros((len(x), width - x.shape[1]), x.dtype)])
+
+
+def _districts_of(contribution: Contribution, detected: Sequence[str], resources: Resources) -> tuple[str, ...]:
+    given = contribution.district
+    gazetteer = resources.vocab.gazetteer
+    if given and gazetteer is not None:
+        given = gazetteer.canonical(given) or given
+    return tuple(dict.fromkeys([*([given] if given else []), *detected]))
+
+
+def describe_clusters(
+    contributions: Sequence[Contribution],
+    labels: np.ndarray,
+    features: np.ndarray,
+    lemmas: Sequence[Sequence[str]],
+    themes: Sequence[str],
+    districts: Sequence[Sequence[str]],
+    settings: Settings,
+) -> list[dict]:
+    """Cluster rows for the store: label, keywords, profile, representatives, rank."""
+    keywords = class_tfidf_keywords(lemmas, labels)
+    stats, rows = [], {}
+    for key in sorted(keywords):
+        members = np.flatnonzero(labels == key)
+        member_rows = [contributions[i] for i in members]
+        district_counts = Counter(d for i in members for d in districts[i])
+        profile = {
+            "districts": dict(sorted(district_counts.items())),
+            "tables": dict(sorted(Counter(c.table_label for c in member_rows if c.table_label).items())),
+            "rounds": {str(k): v for k, v in sorted(Counter(c.round for c in member_rows if c.round is not None).items())},
+            "groups": dict(sorted(Counter(c.stakeholder_group for c in member_rows if c.stakeholder_group).items())),
+        }
+        stats.append(
+            ConcernStats(
+                key=key, size=len(members),
+                tables=frozenset(profile["tables"]), rounds=frozenset(profile["rounds"]),
+                groups=frozenset(profile["groups"]), districts=frozenset(district_counts),
+                conferences=frozenset({member_rows[0].conference_id}),
+                first_member=min(c.id for c in member_rows),
+            )
+        )
+        rows[key] = {
+            "key": key,
+            "theme": Counter(themes[i] for i in members).most_common(1)[0][0],
+            "label": default_label(keywords[key]),
+            "keywords": keywords[key],
+            "size": len(members),
+            "representative_ids": [contributions[i].id for i in representatives(features, members)],
+            "profile": profile,
+            "hotspot_district": hotspot(district_counts),
+        }
+    ranked = rank_concerns(stats, settings.ranking.model_dump())
+    theme_counter: Counter[str] = Counter()
+    out = []
+    for r in ranked:
+        row = rows[r.key]
+        theme_counter[row["theme"]] += 1
+        out.append({**row, "score": r.score, "score_breakdown": r.breakdown, "rank": r.rank,
+                    "theme_rank": theme_counter[row["theme"]], "locked": False})
+    return out

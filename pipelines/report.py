@@ -1,0 +1,127 @@
+"""Reports and exports of an analysis run: ranked concerns, clusters with their members.
+
+Exports never write a cell a spreadsheet would execute: values that start with
+``=``, ``+``, ``-``, ``@`` get a leading apostrophe in CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from models.records import Cluster, Contribution
+from models.store import Store
+from nlp.text import neutralise_formula
+from pipelines.errors import InputError
+
+
+@dataclass(frozen=True)
+class ConcernView:
+    """One ranked concern as shown to people."""
+
+    rank: int
+    theme_rank: int
+    theme: str
+    label: str
+    keywords: list[str]
+    size: int
+    score: float
+    breakdown: dict[str, float]
+    districts: dict[str, int]
+    hotspot: str | None
+    quotes: list[str]
+    cluster_id: int
+
+
+@dataclass(frozen=True)
+class RunView:
+    conference: str
+    run_id: int
+    model_id: str
+    n_contributions: int
+    concerns: list[ConcernView]
+    members: dict[int, list[Contribution]]
+
+
+def load_run(store: Store, conference: str) -> RunView:
+    """The latest analysis of ``conference``.
+
+    Raises:
+        InputError: no such conference or not analysed yet.
+    """
+    record = store.get_conference(conference)
+    if record is None:
+        raise InputError(f"Konferenz '{conference}' gibt es nicht.")
+    run = store.latest_run(record.id)
+    if run is None:
+        raise InputError(f"Konferenz '{conference}' ist noch nicht analysiert. Bitte 'taten analyse' ausführen.")
+    contributions = {c.id: c for c in store.contributions(record.id)}
+    members: dict[int, list[Contribution]] = defaultdict(list)
+    for a in store.assignments(run.id):
+        if a.cluster_id is not None:
+            members[a.cluster_id].append(contributions[a.contribution_id])
+    concerns = [_view(c, contributions) for c in store.clusters(run.id)]
+    return RunView(conference, run.id, run.model_id, run.n_contributions, concerns, dict(members))
+
+
+def _view(cluster: Cluster, contributions: dict[int, Contribution]) -> ConcernView:
+    return ConcernView(
+        rank=cluster.rank, theme_rank=cluster.theme_rank, theme=cluster.theme, label=cluster.label,
+        keywords=list(cluster.keywords), size=cluster.size, score=cluster.score,
+        breakdown=dict(cluster.score_breakdown), districts=dict(cluster.profile.get("districts", {})),
+        hotspot=cluster.hotspot_district,
+        quotes=[contributions[i].text for i in cluster.representative_ids if i in contributions],
+        cluster_id=cluster.id,
+    )
+
+
+def filter_concerns(
+    view: RunView, theme: str | None = None, district: str | None = None, top: int | None = None
+) -> list[ConcernView]:
+    """Concerns of one theme and/or district, in rank order (per district: by its mentions there)."""
+    concerns = [c for c in view.concerns if theme is None or c.theme == theme]
+    if district is not None:
+        concerns = [c for c in concerns if district in c.districts]
+    return concerns[:top] if top else concerns
+
+
+def _member_record(c: Contribution) -> dict:
+    return {
+        "id": c.id, "text": c.text, "table": c.table_label, "round": c.round, "theme": c.theme,
+        "district": c.district, "stakeholder_group": c.stakeholder_group,
+        "source_file": c.source_file, "source_position": c.source_position,
+    }
+
+
+def export_json(view: RunView, path: Path) -> None:
+    payload = {
+        "conference": view.conference, "run_id": view.run_id, "model_id": view.model_id,
+        "clusters": [
+            {
+                "rank": c.rank, "theme": c.theme, "label": c.label, "keywords": c.keywords,
+                "size": c.size, "score": c.score, "score_breakdown": c.breakdown,
+                "districts": c.districts, "hotspot_district": c.hotspot,
+                "members": [_member_record(m) for m in view.members.get(c.cluster_id, [])],
+            }
+            for c in view.concerns
+        ],
+    }
+    path.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def export_csv(view: RunView, path: Path) -> None:
+    """One row per member: the cluster's rank, theme and label beside the note and its source."""
+    fields = ["rank", "theme", "label", "score", "id", "text", "table", "round", "district",
+              "stakeholder_group", "source_file", "source_position"]
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields, delimiter=";")
+        writer.writeheader()
+        for c in view.concerns:
+            for m in view.members.get(c.cluster_id, []):
+                record = _member_record(m)
+                row = {"rank": c.rank, "theme": c.theme, "label": c.label, "score": f"{c.score:.3f}",
+                       **{k: record[k] for k in fields if k in record}}
+                writer.writerow({k: neutralise_formula(str(v)) if isinstance(v, str) else v for k, v in row.items()})

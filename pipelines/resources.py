@@ -1,0 +1,79 @@
+"""The heavy, read-only objects of a Taten process, built once per entry point."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from spacy.language import Language
+
+from nlp.districts import Gazetteer
+from nlp.embed import CachedEmbedder, Embedder, load_embedder
+from nlp.lemmatize import build_pipeline
+from nlp.text import text_hash
+from nlp.themes import Taxonomy
+from pipelines.errors import ConfigError, ModelUnavailableError
+from pipelines.ingest import Vocabularies
+from pipelines.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+# Nothing is ever fetched from a model hub: weights come inside installed packages.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+@dataclass
+class Resources:
+    """Language pipeline, vocabularies and embedder."""
+
+    nlp: Language
+    vocab: Vocabularies
+    embedder: Embedder
+
+
+def load_vocabularies(settings: Settings) -> Vocabularies:
+    data = settings.nlp.data_dir
+    try:
+        gazetteer = Gazetteer.from_yaml(data / settings.nlp.gazetteer)
+        taxonomy = Taxonomy.from_yaml(data / settings.nlp.themes)
+        groups = yaml.safe_load((data / settings.nlp.stakeholders).read_text(encoding="utf-8"))
+    except (OSError, KeyError, TypeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"Stammdaten in {data} sind nicht lesbar: {exc}") from exc
+    aliases = {}
+    for group in groups["groups"]:
+        for alias in [group["name"], *(group.get("aliases") or [])]:
+            aliases[str(alias).casefold()] = group["name"]
+    return Vocabularies(taxonomy=taxonomy, gazetteer=gazetteer, stakeholder_aliases=aliases)
+
+
+def build_embedder(settings: Settings) -> Embedder:
+    """The configured embedder behind the disk cache.
+
+    Raises:
+        ModelUnavailableError: the model cannot be loaded offline.
+    """
+    name = settings.embedding.model
+    try:
+        embedder = load_embedder(name, e5_dir=settings.e5_dir, batch_size=settings.embedding.batch_size)
+    except Exception as exc:  # sentence-transformers/torch raise many kinds
+        hint = (
+            "Bitte zuerst 'taten setup' ausführen (wandelt multilingual-e5-small um)."
+            if "e5" in name else "Bitte Namen oder Pfad des Modells prüfen (kein Download möglich)."
+        )
+        raise ModelUnavailableError(f"Einbettungsmodell '{name}' ist nicht verfügbar: {exc}. {hint}") from exc
+    return CachedEmbedder(embedder, settings.embedding_cache_dir, text_hash)
+
+
+def build_resources(settings: Settings, embedder: Embedder | None = None) -> Resources:
+    vocab = load_vocabularies(settings)
+    assert vocab.gazetteer is not None
+    nlp = build_pipeline(vocab.gazetteer.entries)
+    return Resources(nlp=nlp, vocab=vocab, embedder=embedder or build_embedder(settings))
+
+
+def data_path(settings: Settings, relative: str) -> Path:
+    return settings.nlp.data_dir / relative

@@ -1,0 +1,138 @@
+"""The one typed settings object.
+
+Read once per entry point (CLI, UI) with :func:`load_settings`; its sections are
+passed down as plain values. Environment variables use the prefix ``TATEN_`` and
+``__`` for nesting (``TATEN_CLUSTERING__K=12``); ``TATEN_DATABASE_URL`` sets the
+database. A typo in a key fails loudly (``extra="forbid"``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pipelines.errors import ConfigError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_home() -> Path:
+    """Folder for the default database, caches and converted models."""
+    return Path(os.environ.get("TATEN_HOME", REPO_ROOT / ".taten"))
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NlpSettings(_Section):
+    """German text processing."""
+
+    data_dir: Path = REPO_ROOT / "data"
+    gazetteer: str = "districts/dueren.yml"
+    themes: str = "themes.yml"
+    stakeholders: str = "stakeholders.yml"
+    min_theme_confidence: float = Field(0.0, ge=0.0, le=1.0)
+
+
+class EmbeddingSettings(_Section):
+    """Which sentence-transformers model embeds the contributions.
+
+    ``model`` is ``"use+e5"`` (default), ``"use"``, ``"e5"`` or any
+    sentence-transformers model name or local folder.
+    """
+
+    model: str = "use+e5"
+    batch_size: int = Field(64, ge=1)
+    cache_dir: Path | None = None
+    e5_dir: Path | None = None
+
+
+class ClusteringSettings(_Section):
+    """How concern clusters are formed within each theme."""
+
+    k: int | None = Field(None, ge=1, description="Fixed number of clusters; None lets the method choose.")
+    per_theme: bool = True
+    seed: int = 0
+    lexical_weight: float = Field(0.5, ge=0.0)
+    min_cluster_size: int = Field(2, ge=1)
+
+
+class RankingSettings(_Section):
+    """Weights of the recurrence score (see nlp.rank)."""
+
+    support: float = 1.0
+    tables: float = 1.0
+    rounds: float = 0.5
+    groups: float = 1.0
+    districts: float = 0.5
+    conferences: float = 1.0
+
+
+class StorageSettings(_Section):
+    """Where the data live."""
+
+    url: str | None = None
+
+
+class Settings(BaseSettings):
+    """All settings of one Taten process."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TATEN_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    nlp: NlpSettings = NlpSettings()
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    clustering: ClusteringSettings = ClusteringSettings()
+    ranking: RankingSettings = RankingSettings()
+    storage: StorageSettings = StorageSettings()
+    database_url: str | None = None
+    actor: str = "system"
+
+    @property
+    def db_url(self) -> str:
+        """The database URL: ``TATEN_DATABASE_URL``, then storage.url, then a SQLite file."""
+        url = self.database_url or self.storage.url
+        return url or f"sqlite:///{default_home() / 'taten.sqlite'}"
+
+    @property
+    def embedding_cache_dir(self) -> Path:
+        return self.embedding.cache_dir or default_home() / "cache"
+
+    @property
+    def e5_dir(self) -> Path:
+        return self.embedding.e5_dir or default_home() / "models" / "multilingual-e5-small"
+
+
+def load_settings(path: Path | None = None, **overrides: object) -> Settings:
+    """Build the settings from an optional YAML file, the environment and overrides.
+
+    Raises:
+        ConfigError: the file is unreadable or a value is invalid (German message).
+    """
+    values: dict[str, object] = {}
+    if path is not None:
+        try:
+            values = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigError(f"Einstellungsdatei {path} ist nicht lesbar: {exc}") from exc
+    for section, value in overrides.items():
+        if isinstance(value, dict):
+            merged = dict(values.get(section, {}) or {})  # type: ignore[arg-type]
+            merged.update(value)
+            values[section] = merged
+        else:
+            values[section] = value
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(f"Ungültige Einstellung – {problems}") from exc
