@@ -46,7 +46,9 @@ class Conference(Base):
     city: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    contributions: Mapped[list[Contribution]] = relationship(back_populates="conference")
+    # The database deletes contributions with their conference (ON DELETE CASCADE);
+    # without passive_deletes the ORM would first set their conference_id to NULL.
+    contributions: Mapped[list[Contribution]] = relationship(back_populates="conference", passive_deletes=True)
 
 
 class ImportBatch(Base):

@@ -25,7 +25,7 @@ import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
-from sklearn.metrics import silhouette_score
+from sklearn.metrics import pairwise_distances, silhouette_score
 
 logger = logging.getLogger(__name__)
 
@@ -102,13 +102,14 @@ class ConcernClusterer:
         if upper < 2:
             return min(2, n_distinct)
         rng = np.random.default_rng(self.seed)
-        sample = rng.choice(len(points), size=min(len(points), 2000), replace=False)
+        sample = np.sort(rng.choice(len(points), size=min(len(points), 2000), replace=False))
+        distances = pairwise_distances(points[sample])  # once, not once per k
         best_k, best_score = 2, -np.inf
         for k in range(2, upper + 1):
             labels = fcluster(tree, t=k, criterion="maxclust")[sample]
             if len(np.unique(labels)) < 2:
                 continue
-            score = silhouette_score(points[sample], labels)
+            score = silhouette_score(distances, labels, metric="precomputed")
             if score > best_score + 1e-9:
                 best_k, best_score = k, score
         return best_k

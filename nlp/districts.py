@@ -77,10 +77,17 @@ class DistrictMatcher:
             Doc.set_extension("districts", default=())
 
     def __call__(self, doc: Doc) -> Doc:
+        matches = {
+            (start, end, doc.vocab.strings[match_id])
+            for matcher in (self.exact, self.lower)
+            for match_id, start, end in matcher(doc)
+        }
+        # Longest match wins where matches overlap: "Süd Ost" is Süd-Ost, not also Ost.
+        taken: set[int] = set()
         found: dict[str, int] = {}
-        for matcher in (self.exact, self.lower):
-            for match_id, start, _end in matcher(doc):
-                district = doc.vocab.strings[match_id]
+        for start, end, district in sorted(matches, key=lambda m: (m[0] - m[1], m[0], m[2])):
+            if taken.isdisjoint(range(start, end)):
+                taken.update(range(start, end))
                 found[district] = min(start, found.get(district, start))
         doc._.districts = tuple(sorted(found, key=found.__getitem__))
         return doc

@@ -124,7 +124,7 @@ class SentenceTransformerEmbedder(Embedder):
         self.prompt = prompt
         self.center = center
         self.batch_size = batch_size
-        self._dim = int(model.get_sentence_embedding_dimension())  # type: ignore[attr-defined]
+        self._dim = int(model.get_embedding_dimension())  # type: ignore[attr-defined]
 
     @property
     def dim(self) -> int:

@@ -65,6 +65,13 @@ EXTRA_STOP_WORDS = {
 }
 STOP_WORDS = frozenset(w.lower() for w in SPACY_STOP_WORDS | EXTRA_STOP_WORDS)
 
+# Kept as one token by the tokenizer. Not "sog.": capitalised it would swallow the noun "Sog".
+SPECIAL_CASES = (
+    "z.B.", "u.a.", "v.a.", "d.h.", "ggf.", "bzw.", "evtl.", "bspw.", "insb.", "usw.", "etc.",
+    "inkl.", "ca.",
+)
+_SPACED_ABBREVIATION_PART = re.compile(r"[^\W\d_]\.")
+
 
 def ungender(text: str) -> str:
     """Rewrite gender-star, colon, underscore, slash and Binnen-I forms to the base noun.
@@ -80,6 +87,9 @@ def lemmatize_token(token: str) -> str:
     abbreviation = ABBREVIATIONS.get(token.lower())
     if abbreviation is not None:
         return abbreviation
+    if _SPACED_ABBREVIATION_PART.fullmatch(token):
+        # "z." and "B." of "z. B.": the bare letters are stop words.
+        return token[0].lower()
     if "-" in token.strip("-") and not token[0].isdigit():
         head, _, last = token.rpartition("-")
         lemma = simplemma.lemmatize(last, lang="de") if last else last
@@ -105,8 +115,10 @@ def build_pipeline(district_entries: dict[str, str] | None = None) -> Language:
     """``spacy.blank("de")`` with abbreviation exceptions, the simplemma lemmatizer and,
     given gazetteer entries (surface form → district), the district matcher."""
     nlp = spacy.blank("de")
-    for abbreviation in ("z.B.", "u.a.", "v.a.", "d.h.", "ggf.", "bzw.", "evtl.", "bspw.", "insb."):
-        nlp.tokenizer.add_special_case(abbreviation, [{"ORTH": abbreviation}])
+    for abbreviation in SPECIAL_CASES:
+        # Capitalised too: notes often start a sentence with "Ggf." or "D.h.".
+        for form in {abbreviation, abbreviation[:1].upper() + abbreviation[1:]}:
+            nlp.tokenizer.add_special_case(form, [{"ORTH": form}])
     nlp.add_pipe("taten_simplemma")
     if district_entries:
         nlp.add_pipe("taten_districts", config={"entries": district_entries})

@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 MAX_FILE_BYTES = 100 * 1024 * 1024
 MAX_TEXT_CHARS = 10_000
 TABULAR_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm"}
+SINGLE_COLUMN = "\x1f"  # "delimiter" of a one-column file: a control character no note keeps
 
 # Accepted header names (case-insensitive) for each field.
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
@@ -105,13 +106,22 @@ def decode_bytes(raw: bytes, name: str) -> str:
 
 
 def sniff_delimiter(text: str) -> str:
-    """``;``, ``,`` or tab, whichever splits the first lines most consistently."""
+    """``;``, ``,`` or tab, whichever splits the first lines most consistently.
+
+    Only delimiters found in the header line count: a header without any is a
+    single column, whose notes may well hold ``,`` or ``;`` (``&amp;``).
+    """
     sample = "\n".join(text.splitlines()[:50])
+    header = sample.splitlines()[0] if sample else ""
+    candidates = "".join(d for d in ";,\t" if d in header)
+    if not candidates:
+        return SINGLE_COLUMN
+    if len(candidates) == 1:
+        return candidates
     try:
-        return csv.Sniffer().sniff(sample, delimiters=";,\t").delimiter
+        return csv.Sniffer().sniff(sample, delimiters=candidates).delimiter
     except csv.Error:
-        header = sample.splitlines()[0] if sample else ""
-        return max(";,\t", key=header.count)
+        return max(candidates, key=header.count)
 
 
 def read_table(path: Path) -> pd.DataFrame:
@@ -148,7 +158,7 @@ def read_table(path: Path) -> pd.DataFrame:
             frame = pd.read_csv(
                 io.StringIO(text), sep=sniff_delimiter(text), dtype=str, keep_default_na=False,
                 engine="python", skip_blank_lines=True,
-            )
+            ).fillna("")  # rows with fewer fields than the header
     except InputError:
         raise
     except Exception as exc:  # pandas/openpyxl raise many kinds; all mean "unreadable"
