@@ -1,0 +1,147 @@
+"""Concern clustering: recovery of separated blobs, determinism, edge cases, scale path."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from sklearn.datasets import make_blobs
+from sklearn.exceptions import NotFittedError
+from sklearn.metrics import adjusted_rand_score
+
+from nlp.cluster import ConcernClusterer
+from nlp.embed import l2_normalise
+
+
+def blobs(n: int, k: int, seed: int = 0, dim: int = 32, spread: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """(n, dim) unit rows in ``k`` well-separated groups of equal size, and their truth."""
+    X, y = make_blobs(n_samples=n, centers=k, n_features=dim, cluster_std=spread, center_box=(-20, 20), random_state=seed)
+    return l2_normalise(X), y
+
+
+def test_recovers_blobs_with_given_k() -> None:
+    X, y = blobs(300, 6)
+    labels = ConcernClusterer(k=6).fit_predict(X)
+    assert adjusted_rand_score(y, labels) >= 0.95
+    assert len(np.unique(labels)) == 6
+
+
+def test_recovers_blobs_choosing_k() -> None:
+    X, y = blobs(300, 6, seed=1)
+    clusterer = ConcernClusterer(k=None).fit(X)
+    assert adjusted_rand_score(y, clusterer.labels_) >= 0.95
+    assert clusterer.n_clusters_ == 6
+
+
+def test_labels_are_compact_and_centres_are_means() -> None:
+    X, _ = blobs(120, 4, seed=2)
+    clusterer = ConcernClusterer(k=4).fit(X)
+    assert sorted(np.unique(clusterer.labels_)) == list(range(clusterer.n_clusters_))
+    assert clusterer.centers_.shape == (4, X.shape[1])
+    for c in range(4):
+        np.testing.assert_allclose(clusterer.centers_[c], X[clusterer.labels_ == c].mean(axis=0), rtol=1e-5, atol=1e-6)
+
+
+def test_same_seed_gives_identical_labels() -> None:
+    X, _ = blobs(400, 8, seed=3, spread=4.0)  # overlapping, so randomness could show
+    first = ConcernClusterer(k=None, seed=7).fit_predict(X)
+    second = ConcernClusterer(k=None, seed=7).fit_predict(X.copy())
+    np.testing.assert_array_equal(first, second)
+
+
+def test_single_row_is_one_cluster() -> None:
+    clusterer = ConcernClusterer().fit(l2_normalise(np.ones((1, 5))))
+    np.testing.assert_array_equal(clusterer.labels_, [0])
+    assert clusterer.n_clusters_ == 1
+
+
+def test_two_rows_do_not_crash() -> None:
+    X = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]], dtype=np.float32)
+    labels = ConcernClusterer().fit_predict(X)
+    assert labels.shape == (2,)
+    assert set(labels) <= {0, 1}
+    labels_k1 = ConcernClusterer(k=1).fit_predict(X)
+    np.testing.assert_array_equal(labels_k1, [0, 0])
+
+
+def test_identical_rows_form_one_cluster() -> None:
+    X = np.tile(l2_normalise(np.arange(1, 9, dtype=float)[None, :]), (25, 1))
+    for k in (None, 3):
+        clusterer = ConcernClusterer(k=k).fit(X)
+        np.testing.assert_array_equal(clusterer.labels_, np.zeros(25))
+        assert clusterer.n_clusters_ == 1
+
+
+def test_empty_input_gives_no_clusters() -> None:
+    clusterer = ConcernClusterer().fit(np.zeros((0, 4), dtype=np.float32))
+    assert clusterer.labels_.shape == (0,)
+    assert clusterer.n_clusters_ == 0
+
+
+def test_k_above_distinct_rows_warns_and_caps() -> None:
+    rows = np.eye(3, dtype=np.float32)
+    X = np.repeat(rows, 4, axis=0)  # 12 rows, 3 distinct
+    with pytest.warns(UserWarning, match="distinct"):
+        labels = ConcernClusterer(k=10).fit_predict(X)
+    assert adjusted_rand_score(np.repeat([0, 1, 2], 4), labels) == 1.0
+
+
+def test_invalid_input_raises() -> None:
+    with pytest.raises(ValueError):
+        ConcernClusterer(k=0).fit(np.eye(3))
+    with pytest.raises(ValueError):
+        ConcernClusterer().fit(np.ones(3))
+
+
+def test_no_collapse_into_one_big_cluster() -> None:
+    X, _ = blobs(400, 8, seed=4)
+    labels = ConcernClusterer(k=None).fit_predict(X)
+    assert np.bincount(labels).max() / len(labels) < 0.5
+
+
+def test_micro_cluster_path_recovers_blobs() -> None:
+    X, y = blobs(1000, 8, seed=5)
+    clusterer = ConcernClusterer(k=None, max_direct=200, n_micro=100)
+    labels = clusterer.fit_predict(X)
+    assert adjusted_rand_score(y, labels) >= 0.9
+    assert labels.shape == (1000,)
+
+
+def test_micro_cluster_path_with_given_k() -> None:
+    X, y = blobs(1000, 8, seed=6)
+    labels = ConcernClusterer(k=8, max_direct=200).fit_predict(X)
+    assert adjusted_rand_score(y, labels) >= 0.9
+
+
+def test_predict_before_fit_raises_not_fitted() -> None:
+    with pytest.raises(NotFittedError):
+        ConcernClusterer().predict(np.eye(3))
+
+
+def test_predict_assigns_training_rows_to_their_cluster() -> None:
+    X, _ = blobs(200, 5, seed=8)
+    clusterer = ConcernClusterer(k=5).fit(X)
+    np.testing.assert_array_equal(clusterer.predict(X), clusterer.labels_)
+
+
+@settings(deadline=None, max_examples=25)
+@given(
+    arrays(
+        np.float32, st.tuples(st.integers(1, 30), st.integers(2, 6)),
+        elements=st.floats(-1, 1, allow_nan=False, width=32),
+    ),
+    st.one_of(st.none(), st.integers(1, 5)),
+)
+def test_same_input_twice_gives_same_labels(X: np.ndarray, k: int | None) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        first = ConcernClusterer(k=k).fit_predict(X)
+        second = ConcernClusterer(k=k).fit_predict(X.copy())
+    np.testing.assert_array_equal(first, second)
+    assert first.shape == (len(X),)
+    if len(first):
+        assert sorted(np.unique(first)) == list(range(first.max() + 1))
