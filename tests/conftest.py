@@ -1,0 +1,206 @@
+"""Shared fixtures. Fast tests use the hashing embedder; `slow` tests use real models.
+
+PostgreSQL: the `postgres_url` fixture starts a real server on a free loopback port
+for the session (Debian's initdb/pg_ctl, run as the `postgres` user when root).
+`store_url` is parametrised over SQLite and PostgreSQL, so every store test runs
+against both.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from models.store import Store
+from nlp.embed import HashingEmbedder
+from pipelines.resources import Resources, build_resources
+from pipelines.settings import Settings, load_settings
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO_CSV = REPO / "data" / "demo" / "sozialraumkonferenz_2026.csv"
+KOMMUKI = REPO.parent / "shared" / "eval" / "kommuki" / "kommuki_ideas_single_topic.csv"
+
+
+@pytest.fixture
+def taten_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty TATEN_HOME, so nothing touches the developer's database or caches."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("TATEN_HOME", str(home))
+    monkeypatch.delenv("TATEN_DATABASE_URL", raising=False)
+    return home
+
+
+@pytest.fixture
+def settings(taten_home: Path) -> Settings:
+    """Settings with the fast hashing embedder and a cache inside the temp home."""
+    return load_settings(embedding={"model": "hashing", "cache_dir": str(taten_home / "cache")})
+
+
+@pytest.fixture(scope="session")
+def hashing_resources() -> Resources:
+    return build_resources(load_settings(embedding={"model": "hashing"}), embedder=HashingEmbedder())
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _pg_bin() -> Path | None:
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    return candidates[-1].parent if candidates else None
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A real PostgreSQL server on loopback for the whole session."""
+    bin_dir = _pg_bin()
+    if bin_dir is None:
+        pytest.fail("PostgreSQL is not installed; run `make test`, which installs it with apt")
+    root = Path(tempfile.mkdtemp(prefix="taten-pg-"))
+    data, port = root / "data", _free_port()
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres", "postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    subprocess.run([*as_user, str(bin_dir / "initdb"), "-D", str(data), "-U", "taten", "--auth=trust", "-E", "UTF8"],
+                   check=True, capture_output=True)
+    subprocess.run(
+        [*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w", "-o",
+         f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
+        check=True, capture_output=True,
+    )
+    url = f"postgresql+psycopg://taten@127.0.0.1:{port}/postgres"
+    try:
+        yield url
+    finally:
+        subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"], capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+_db_counter = iter(range(10**6))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database URL: a SQLite file, or a new database on the test server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'taten.sqlite'}"
+    import psycopg
+
+    base = request.getfixturevalue("postgres_url")
+    name = f"t{next(_db_counter)}_{int(time.time() * 1000) % 10**8}"
+    plain = base.replace("postgresql+psycopg", "postgresql")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return base.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    s = Store(store_url)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[Store]:
+    """A store on a fresh SQLite file, for pipeline tests that need no PostgreSQL."""
+    s = Store(f"sqlite:///{tmp_path / 'pipeline.sqlite'}")
+    yield s
+    s.close()
+
+
+def _row_counts(store: Store) -> dict[str, int]:
+    from sqlalchemy import func, select
+
+    from models.records import AnalysisRun, Assignment, Cluster, Conference, Contribution, ImportBatch
+
+    with store.transaction() as session:
+        return {
+            record.__tablename__: int(session.scalar(select(func.count()).select_from(record)) or 0)
+            for record in (Conference, ImportBatch, Contribution, AnalysisRun, Cluster, Assignment)
+        }
+
+
+@pytest.fixture
+def row_counts() -> Callable[[Store], dict[str, int]]:
+    """Rows per table of a store: ``row_counts(store)["contribution"]``."""
+    return _row_counts
+
+
+# A small hand-made conference: three themes, two tables each, two concerns per theme
+# said in several ways, plus rows without a theme (one at a themed table, two at none).
+SMALL_CONFERENCE_ROWS: list[dict[str, str]] = [
+    # Bildung und Erziehung, tables 1 and 2
+    {"text": "Kita-Plätze fehlen in Nord-Düren", "table": "1", "theme": "Bildung", "round": "1", "district": "Nord-Düren"},
+    {"text": "Es fehlen Kita-Plätze im Norden", "table": "1", "theme": "Bildung", "round": "1", "district": "Nord-Düren"},
+    {"text": "Kita-Plätze fehlen, Eltern warten ewig", "table": "2", "theme": "Bildung", "round": "2", "district": "Ost"},
+    {"text": "Zu wenige Kita-Plätze für Kinder unter drei", "table": "2", "theme": "Bildung", "round": "2", "district": ""},
+    {"text": "Kita-Plätze fehlen dringend", "table": "1", "theme": "Bildung", "round": "2", "district": "Birkesdorf"},
+    {"text": "Schulsozialarbeit an jeder Grundschule", "table": "1", "theme": "Bildung", "round": "1", "district": ""},
+    {"text": "Schulsozialarbeit dauerhaft finanzieren", "table": "2", "theme": "Bildung", "round": "1", "district": "Ost"},
+    {"text": "Mehr Schulsozialarbeit an Grundschulen", "table": "2", "theme": "Bildung", "round": "2", "district": ""},
+    {"text": "Schulsozialarbeit fehlt an der Grundschule Nord", "table": "1", "theme": "Bildung", "round": "2", "district": "Nord-Düren"},
+    # Arbeit, tables 3 and 4
+    {"text": "Jobcenter telefonisch nicht erreichbar", "table": "3", "theme": "Arbeit", "round": "1", "district": ""},
+    {"text": "Das Jobcenter ist telefonisch kaum erreichbar", "table": "4", "theme": "Arbeit", "round": "1", "district": "Ost"},
+    {"text": "Jobcenter nicht erreichbar, Termine fehlen", "table": "3", "theme": "Arbeit", "round": "2", "district": ""},
+    {"text": "Jobcenter telefonisch schlecht erreichbar", "table": "4", "theme": "Arbeit", "round": "2", "district": "Birkesdorf"},
+    {"text": "Anerkennung ausländischer Abschlüsse dauert zu lange", "table": "3", "theme": "Arbeit", "round": "1", "district": ""},
+    {"text": "Die Anerkennung ausländischer Abschlüsse dauert ewig", "table": "4", "theme": "Arbeit", "round": "2", "district": "Innenstadt"},
+    {"text": "Anerkennung ausländischer Abschlüsse beschleunigen", "table": "3", "theme": "Arbeit", "round": "2", "district": ""},
+    {"text": "Anerkennung der Abschlüsse aus dem Ausland dauert lange", "table": "4", "theme": "Arbeit", "round": "1", "district": ""},
+    # Einkommen, tables 5 and 6
+    {"text": "Stromsperren nehmen zu", "table": "5", "theme": "Einkommen", "round": "1", "district": "Nord-Düren"},
+    {"text": "Immer mehr Stromsperren bei Familien", "table": "6", "theme": "Einkommen", "round": "1", "district": "Nord-Düren"},
+    {"text": "Stromsperren bei Familien verhindern", "table": "5", "theme": "Einkommen", "round": "2", "district": "Nord-Düren"},
+    {"text": "Stromsperren nehmen in Nord-Düren zu", "table": "6", "theme": "Einkommen", "round": "2", "district": "Nord-Düren"},
+    {"text": "Die Tafel hat einen Aufnahmestopp", "table": "5", "theme": "Einkommen", "round": "1", "district": ""},
+    {"text": "Tafel Aufnahmestopp seit Monaten", "table": "6", "theme": "Einkommen", "round": "1", "district": "Ost"},
+    {"text": "Aufnahmestopp bei der Tafel aufheben", "table": "5", "theme": "Einkommen", "round": "2", "district": ""},
+    {"text": "Die Tafel hat wieder Aufnahmestopp", "table": "6", "theme": "Einkommen", "round": "2", "district": ""},
+    # no theme in the row: tables 1 and 5 have exactly one theme each
+    {"text": "Kita-Plätze fehlen auch in Gürzenich", "table": "1", "theme": "", "round": "2", "district": "Gürzenich"},
+    {"text": "Stromsperren treffen Alleinerziehende", "table": "5", "theme": "", "round": "2", "district": ""},
+    # no theme and no table: inferred
+    {"text": "Langzeitarbeitslose ohne Berufsabschluss finden keinen Einstieg", "table": "", "theme": "", "round": "", "district": ""},
+    {"text": "Rente reicht nicht für Miete und Strom", "table": "", "theme": "", "round": "", "district": ""},
+    {"text": "Schuldnerberatung hat Monate Wartezeit", "table": "", "theme": "", "round": "", "district": ""},
+]
+
+
+def _write_rows_csv(path: Path, rows: list[dict[str, str]], delimiter: str = ";") -> Path:
+    import csv
+
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), delimiter=delimiter)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture
+def write_csv() -> Callable[..., Path]:
+    """``write_csv(path, rows, delimiter=";")`` writes dict rows with their keys as header."""
+    return _write_rows_csv
+
+
+@pytest.fixture
+def small_conference_rows() -> list[dict[str, str]]:
+    return [dict(row) for row in SMALL_CONFERENCE_ROWS]
+
+
+@pytest.fixture
+def small_conference_csv(tmp_path: Path) -> Path:
+    """The small hand-made conference as a semicolon CSV."""
+    return _write_rows_csv(tmp_path / "kleine_konferenz.csv", SMALL_CONFERENCE_ROWS)
