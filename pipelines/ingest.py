@@ -12,6 +12,7 @@ import csv
 import hashlib
 import io
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ logger = logging.getLogger(__name__)
 MAX_FILE_BYTES = 100 * 1024 * 1024
 MAX_TEXT_CHARS = 10_000
 TABULAR_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm"}
+_ROUND_NUMBER = re.compile(r"(\d+)(?:[.,]0+)?(?!\d)")
 SINGLE_COLUMN = "\x1f"  # "delimiter" of a one-column file: a control character no note keeps
 
 # Accepted header names (case-insensitive) for each field.
@@ -188,12 +190,13 @@ def _canonical_columns(frame: pd.DataFrame, name: str) -> pd.DataFrame:
 
 
 def _parse_round(value: str, name: str, line: int) -> int | None:
+    """The one whole number in ``value``: ``"Runde 2"``, ``"2."`` and ``"2,0"`` are 2."""
     if not value:
         return None
-    digits = "".join(ch for ch in value if ch.isdigit())
-    if not digits:
+    numbers = _ROUND_NUMBER.findall(value)
+    if len(numbers) != 1:
         raise InputError(f"{name}, Zeile {line}: Runde '{value}' ist keine Zahl. Bitte z. B. 1, 2 oder 3 eintragen.")
-    return int(digits)
+    return int(numbers[0])
 
 
 def contribution_rows(
