@@ -1,19 +1,26 @@
 """Concern clustering: a deterministic, scalable estimator with scikit-learn's contract.
 
-Algorithm (:class:`ConcernClusterer`):
+Algorithm (:class:`ConcernClusterer`), chosen by measurement on real German
+participation data (``scripts/evaluate_kommuki.py``):
 
-1. Up to ``max_direct`` points, Ward agglomeration on the points themselves; above
-   that, KMeans first compresses them into ``n_micro`` micro-clusters and Ward
-   merges the centroids. Memory stays linear in n beyond ``max_direct``
-   (the Ward tree is quadratic only in ``min(n, max_direct)``).
-2. The number of clusters is ``k`` when given; otherwise the cut of the Ward tree
-   with the best silhouette among 2 … ``max_k`` (a fixed-seed sample of at most
-   2,000 points keeps that linear too).
-3. A few KMeans iterations started from the Ward centroids sharpen the borders;
-   every point gets a cluster (nothing is left as noise).
+1. **Micro-clusters.** KMeans (fixed seed) compresses the n points into
+   m = clip(6·√n, 3·k, ``max_micro``) micro-clusters. Everything after this works
+   on m groups, so memory is O(n·m), never O(n²).
+2. **Average linkage over the micro-clusters**, exact for the points they hold
+   (mean squared distance between members, via their centroids, mean squared
+   norms and sizes). Average linkage lets concerns have very different sizes,
+   as real ones do; running it on micro-clusters rather than on points keeps lone
+   outliers from eating the cluster budget, which is how average linkage on points
+   collapses everything into one cluster.
+3. **The cut.** With ``k`` given: the coarsest cut holding k groups of at least
+   max(2, 1 % of n) points; points of smaller groups go to the nearest big group.
+   Without ``k``: cut where the mean distance inside a group would exceed
+   ``cut_ratio`` × the mean distance between two random points, count the groups
+   of at least that minimum size, and cap at min(``max_k``, ⌈√n⌉).
+4. **Polish** with a few spherical k-means iterations; number clusters by size.
 
-Ward never collapses everything into one cluster the way average linkage can,
-and with a fixed seed the labels are identical run to run.
+Every point gets a cluster (nothing is left as noise), and the same input and
+seed give identical labels.
 """
 
 from __future__ import annotations
@@ -22,121 +29,232 @@ import logging
 import warnings
 
 import numpy as np
-from scipy.cluster.hierarchy import fcluster, linkage
 from sklearn.cluster import KMeans
-from sklearn.exceptions import ConvergenceWarning, NotFittedError
-from sklearn.metrics import pairwise_distances, silhouette_score
+from sklearn.exceptions import NotFittedError
 
 logger = logging.getLogger(__name__)
 
 
+def _l2n(X: np.ndarray) -> np.ndarray:
+    X = np.asarray(X, dtype=np.float32)
+    norms = np.linalg.norm(X, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return X / norms
+
+
 class ConcernClusterer:
-    """Cluster row vectors into concerns.
+    """Cluster unit row vectors into concerns.
 
     Args:
-        k: number of clusters; None chooses it (silhouette over the Ward tree).
-        seed: random state of every randomised step.
-        max_k: upper bound when choosing k.
-        max_direct: largest n clustered without micro-clusters.
-        n_micro: number of micro-clusters above ``max_direct``.
-        refine: run KMeans from the Ward centroids.
+        k: number of clusters; None reads it off the linkage tree.
+        seed: random state of the micro-cluster KMeans.
+        max_micro: most micro-clusters (bounds time and memory).
+        min_cluster_frac: a cluster holds at least this share of n (and 2 points).
+        cut_ratio: with k=None, the within-group distance limit relative to the
+            mean distance between random points.
+        max_k: most clusters when k=None.
+        refine_iter: spherical k-means iterations after the cut.
 
     Attributes:
-        labels_: (n,) int cluster of each row, 0 … n_clusters_-1.
+        labels_: (n,) int cluster of each row, 0 … n_clusters_-1, largest first.
         n_clusters_: number of clusters found.
-        centers_: (n_clusters_, d) mean of each cluster.
+        centers_: (n_clusters_, d) unit mean direction of each cluster.
     """
 
     def __init__(
-        self, k: int | None = None, seed: int = 0, max_k: int = 40, max_direct: int = 2500,
-        n_micro: int = 400, refine: bool = True,
+        self, k: int | None = None, seed: int = 0, max_micro: int = 300, min_cluster_frac: float = 0.01,
+        cut_ratio: float = 0.95, max_k: int = 30, refine_iter: int = 10,
     ) -> None:
         self.k = k
         self.seed = seed
+        self.max_micro = max_micro
+        self.min_cluster_frac = min_cluster_frac
+        self.cut_ratio = cut_ratio
         self.max_k = max_k
-        self.max_direct = max_direct
-        self.n_micro = n_micro
-        self.refine = refine
+        self.refine_iter = refine_iter
 
     def fit(self, X: np.ndarray) -> ConcernClusterer:
-        """Cluster ``X`` (n, d) float32, rows normalised."""
-        X = np.ascontiguousarray(X, dtype=np.float64)
+        """Cluster ``X`` (n, d); rows are L2-normalised here."""
+        X = np.asarray(X)
         if X.ndim != 2:
             raise ValueError(f"X must be 2-D (n, d), got shape {X.shape}")
         if self.k is not None and self.k < 1:
             raise ValueError(f"k must be at least 1, got {self.k}")
+        X = _l2n(X)
         n = len(X)
         n_distinct = len(np.unique(X.round(6), axis=0)) if n else 0
-        if n_distinct <= 1:
-            self.labels_ = np.zeros(n, dtype=int)
-            self.n_clusters_ = int(n > 0)
-            self.centers_ = X[:1].astype(np.float32)
-            return self
-
-        if n > self.max_direct:
-            micro = KMeans(n_clusters=min(self.n_micro, n_distinct), n_init=1, random_state=self.seed)
-            micro_labels = micro.fit_predict(X)
-            points, point_of = micro.cluster_centers_, micro_labels
-        else:
-            points, point_of = X, np.arange(n)
-
-        tree = linkage(points, method="ward")
-        k = self._choose_k(tree, points, n_distinct) if self.k is None else min(self.k, n_distinct)
-        if self.k is not None and self.k > n_distinct:
+        if self.k is not None and self.k > max(n_distinct, 1):
             warnings.warn(f"asked for {self.k} clusters, only {n_distinct} distinct texts", stacklevel=2)
             logger.warning("asked for %d clusters, only %d distinct texts", self.k, n_distinct)
-        labels = (fcluster(tree, t=k, criterion="maxclust") - 1)[point_of]
-        labels = _compact(labels)
-        if self.refine and labels.max() > 0:
-            labels = self._refine(X, labels)
-        self.labels_ = _canonical_order(labels)
-        self.n_clusters_ = int(self.labels_.max()) + 1
-        self.centers_ = np.stack([X[self.labels_ == c].mean(axis=0) for c in range(self.n_clusters_)]).astype(np.float32)
+        if n_distinct <= 1 or self.k == 1:
+            labels = np.zeros(n, dtype=int)
+        else:
+            labels = self._cluster(X, n_distinct)
+        self.labels_ = labels
+        self.n_clusters_ = int(labels.max()) + 1 if n else 0
+        self.centers_ = _l2n(np.stack([X[labels == c].mean(axis=0) for c in range(self.n_clusters_)])) if n else X[:0]
         return self
 
     def fit_predict(self, X: np.ndarray) -> np.ndarray:
         return self.fit(X).labels_
 
-    def _choose_k(self, tree: np.ndarray, points: np.ndarray, n_distinct: int) -> int:
-        upper = min(self.max_k, n_distinct - 1, len(points) - 1)
-        if upper < 2:
-            return min(2, n_distinct)
-        rng = np.random.default_rng(self.seed)
-        sample = np.sort(rng.choice(len(points), size=min(len(points), 2000), replace=False))
-        distances = pairwise_distances(points[sample])  # once, not once per k
-        best_k, best_score = 2, -np.inf
-        for k in range(2, upper + 1):
-            labels = fcluster(tree, t=k, criterion="maxclust")[sample]
-            if len(np.unique(labels)) < 2:
-                continue
-            score = silhouette_score(distances, labels, metric="precomputed")
-            if score > best_score + 1e-9:
-                best_k, best_score = k, score
-        return best_k
-
-    def _refine(self, X: np.ndarray, labels: np.ndarray) -> np.ndarray:
-        centers = np.stack([X[labels == c].mean(axis=0) for c in range(labels.max() + 1)])
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            refined = KMeans(n_clusters=len(centers), init=centers, n_init=1, max_iter=20, random_state=self.seed).fit_predict(X)
-        # KMeans may empty a cluster; keep the Ward answer then.
-        return refined if len(np.unique(refined)) == len(centers) else labels
-
     def predict(self, X: np.ndarray) -> np.ndarray:
-        """Nearest cluster centre of each row of ``X``."""
+        """Nearest cluster direction of each row of ``X``."""
         if not hasattr(self, "centers_"):
             raise NotFittedError("ConcernClusterer is not fitted yet; call fit(X) first")
-        return np.argmax(np.asarray(X, dtype=np.float32) @ self.centers_.T, axis=1)
+        return np.argmax(_l2n(X) @ self.centers_.T, axis=1)
+
+    # -- the algorithm -------------------------------------------------------
+
+    def _cluster(self, X: np.ndarray, n_distinct: int) -> np.ndarray:
+        n = len(X)
+        max_k = int(min(self.max_k, max(2, np.ceil(np.sqrt(n)))))
+        k_top = min(self.k if self.k is not None else max_k, n_distinct)
+        m = int(min(n_distinct, max(3 * k_top, min(self.max_micro, round(6 * np.sqrt(n))))))
+        micro, centroids, weights, sq_norms = _micro_clusters(X, m, self.seed)
+        merges = _average_linkage(centroids, weights, sq_norms)
+        min_size = max(2, int(np.ceil(self.min_cluster_frac * n))) if n >= 4 * k_top else 1
+        if self.k is None:
+            k = _choose_k(X, merges, weights, min_size, self.cut_ratio, max_k)
+        else:
+            k = min(self.k, n_distinct)
+        return _labels_for_k(X, micro, merges, weights, k, min_size, self.refine_iter)
+
+
+def _micro_clusters(X: np.ndarray, m: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """KMeans into m groups: labels (n,), centroids (m, d), sizes (m,), mean squared norms (m,)."""
+    X64 = X.astype(np.float64)
+    if m >= len(X):
+        return np.arange(len(X)), X64, np.ones(len(X)), (X64**2).sum(1)
+    labels = KMeans(n_clusters=m, n_init=3, random_state=seed).fit(X).labels_
+    sizes = np.bincount(labels, minlength=m).astype(np.float64)
+    centroids = np.zeros((m, X.shape[1]))
+    np.add.at(centroids, labels, X64)
+    centroids /= np.maximum(sizes, 1)[:, None]
+    sq_norms = np.bincount(labels, weights=(X64**2).sum(1), minlength=m) / np.maximum(sizes, 1)
+    keep = sizes > 0  # KMeans can leave a centre empty
+    remap = np.cumsum(keep) - 1
+    return remap[labels], centroids[keep], sizes[keep], sq_norms[keep]
+
+
+def _average_linkage(C: np.ndarray, w: np.ndarray, S: np.ndarray) -> list[tuple[int, int, float]]:
+    """Exact average linkage (mean squared distance between member points) over weighted groups."""
+    m = len(C)
+    D = S[:, None] + S[None, :] - 2.0 * (C @ C.T)
+    np.fill_diagonal(D, np.inf)
+    size = w.astype(np.float64).copy()
+    merges = []
+    for _ in range(m - 1):
+        i, j = divmod(int(np.argmin(D)), m)
+        if i > j:
+            i, j = j, i
+        merges.append((i, j, float(D[i, j])))
+        new = (size[i] * D[i] + size[j] * D[j]) / (size[i] + size[j])  # Lance-Williams update
+        D[i, :] = new
+        D[:, i] = new
+        D[i, i] = np.inf
+        D[j, :] = np.inf
+        D[:, j] = np.inf
+        size[i] += size[j]
+    return merges
+
+
+def _cut(m: int, merges: list[tuple[int, int, float]], n_clusters: int) -> np.ndarray:
+    parent = np.arange(m)
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for i, j, _ in merges[: m - n_clusters]:
+        parent[find(j)] = find(i)
+    roots = np.array([find(a) for a in range(m)])
+    return np.unique(roots, return_inverse=True)[1]
+
+
+def _choose_k(
+    X: np.ndarray, merges: list[tuple[int, int, float]], w: np.ndarray, min_size: int, cut_ratio: float, max_k: int
+) -> int:
+    """Groups (of ≥ min_size points) whose mean inner distance stays below cut_ratio × the mean
+    distance between two random points."""
+    m = len(w)
+    heights = np.array([d for _, _, d in merges])
+    n_groups = _clear_gap(heights, max_k)
+    if n_groups is None:
+        global_distance = 2.0 * (1.0 - float(np.linalg.norm(X.mean(0)) ** 2))  # mean ‖x−y‖² of unit vectors
+        n_groups = m - int(np.sum(heights <= cut_ratio * global_distance))
+    sizes = np.bincount(_cut(m, merges, n_groups), weights=w)
+    k = int(np.sum(sizes >= min_size))
+    return int(min(max(k, 2), max_k, len(X)))
+
+
+def _clear_gap(heights: np.ndarray, max_k: int, ratio: float = 2.0) -> int | None:
+    """Number of groups just before a merge at least ``ratio`` times higher than the one before.
+
+    Clearly separated groups show such a jump; sentence embeddings rarely do, and
+    then the distance threshold decides.
+    """
+    m = len(heights) + 1
+    best, best_ratio = None, ratio
+    for groups in range(2, min(max_k, m - 1) + 1):
+        before, after = heights[m - groups - 1], heights[m - groups]
+        if before > 0 and after / before >= best_ratio:
+            best, best_ratio = groups, after / before
+    return best
+
+
+def _labels_for_k(
+    X: np.ndarray, micro: np.ndarray, merges: list[tuple[int, int, float]], w: np.ndarray,
+    k: int, min_size: int, refine_iter: int,
+) -> np.ndarray:
+    m = len(w)
+    k = min(k, m)
+    group = None
+    for kk in range(k, m + 1):  # the coarsest cut with k groups of ≥ min_size points
+        cut = _cut(m, merges, kk)
+        sizes = np.bincount(cut, weights=w)
+        big = np.flatnonzero(sizes >= min_size)
+        if len(big) >= k:
+            big = big[np.argsort(-sizes[big], kind="stable")][:k]
+            group = np.full(m, -1)
+            group[big] = np.arange(k)
+            group = group[cut]
+            break
+    if group is None:
+        group = _cut(m, merges, k)
+    labels = group[micro]
+    centres = _l2n(np.vstack([X[labels == c].mean(0) for c in range(k)]))
+    lost = labels < 0
+    if lost.any():  # points of small groups join the nearest big one
+        labels[lost] = np.argmax(X[lost] @ centres.T, axis=1)
+    labels = _spherical_refine(X, labels, k, refine_iter)
+    sizes = np.bincount(labels, minlength=k)
+    first = np.array([np.argmax(labels == c) if sizes[c] else len(labels) for c in range(k)])
+    order = np.lexsort((first, -sizes))
+    rank = np.empty(k, dtype=int)
+    rank[order] = np.arange(k)
+    return _compact(rank[labels])
+
+
+def _spherical_refine(X: np.ndarray, labels: np.ndarray, k: int, n_iter: int) -> np.ndarray:
+    """Spherical k-means iterations from a partition; an emptied cluster keeps its centre."""
+    centres = np.zeros((k, X.shape[1]), dtype=np.float64)
+    for _ in range(n_iter):
+        for c in range(k):
+            members = labels == c
+            if members.any():
+                centres[c] = X[members].mean(0)
+        unit = centres / np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-12)
+        new = np.argmax(X @ unit.T, axis=1)
+        if np.array_equal(new, labels):
+            break
+        labels = new
+    return labels
 
 
 def _compact(labels: np.ndarray) -> np.ndarray:
+    """Labels 0 … c-1 without gaps (refinement can empty a cluster), order kept."""
     _, compact = np.unique(labels, return_inverse=True)
     return compact
-
-
-def _canonical_order(labels: np.ndarray) -> np.ndarray:
-    """Renumber clusters by first appearance, so equal partitions get equal labels."""
-    order = {}
-    for label in labels:
-        order.setdefault(int(label), len(order))
-    return np.array([order[int(label)] for label in labels], dtype=int)

@@ -13,9 +13,10 @@ def class_tfidf_keywords(
 ) -> dict[int, list[str]]:
     """Keywords of each cluster by class-based TF-IDF (as BERTopic's c-TF-IDF).
 
-    Each cluster is one document of all its members' lemmas; a term's weight is its
-    frequency in the cluster times ``log(1 + A / f)``, with A the average number of
-    terms per cluster and f the term's frequency over all clusters.
+    Each cluster is one document of all its members' lemmas, each lemma counted once
+    per member (so a term many people used beats one person's repetition); a term's
+    weight is its frequency in the cluster times ``log(1 + A / f)``, with A the
+    average number of terms per cluster and f the term's frequency over all clusters.
 
     Args:
         lemmas: (n,) content lemmas per contribution.
@@ -25,7 +26,7 @@ def class_tfidf_keywords(
         cluster → up to ``top_n`` lemmas, strongest first (ties alphabetical).
     """
     clusters = sorted(int(c) for c in np.unique(labels) if c >= 0)
-    docs = [[t for i in np.flatnonzero(labels == c) for t in lemmas[i]] for c in clusters]
+    docs = [[t for i in np.flatnonzero(labels == c) for t in dict.fromkeys(lemmas[i])] for c in clusters]
     if not clusters or not any(docs):
         return {c: [] for c in clusters}
     vectorizer = CountVectorizer(analyzer=lambda doc: doc, lowercase=False)

@@ -23,7 +23,7 @@ from nlp.text import clean_text
 from pipelines.analyse import analyse_conference, cluster_group
 from pipelines.errors import InputError, TatenError
 from pipelines.ingest import read_table
-from pipelines.report import export_csv, export_json, filter_concerns, load_run
+from pipelines.report import export_csv, export_json, filter_concerns, load_run, why
 from pipelines.resources import build_resources
 from pipelines.settings import Settings, default_home, load_settings
 
@@ -34,7 +34,7 @@ app = typer.Typer(
     help="Taten – aus Beiträgen einer Sozialraumkonferenz werden Anliegen und Maßnahmen.",
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
 )
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 160)
 errors = Console(stderr=True)
 
 
@@ -163,12 +163,10 @@ def _analyse(settings: Settings, conference: str) -> None:
 def _print_concerns(settings: Settings, conference: str, theme: str | None, district: str | None, top: int) -> None:
     view = load_run(Store(settings.db_url), conference)
     concerns = filter_concerns(view, theme=theme, district=district, top=top)
-    table = Table("Rang", "Thema", "Anliegen", "Beiträge", "Punkte", "davon: Tische/Gruppen/Sozialräume",
-                  "Schwerpunkt", title=f"Wiederkehrende Anliegen – {conference}")
+    table = Table("Rang", "Thema", "Anliegen", "Beiträge", "Punkte", "Warum", "Schwerpunkt",
+                  title=f"Wiederkehrende Anliegen – {conference}", show_lines=True)
     for c in concerns:
-        b = c.breakdown
-        why = f"{b.get('tables', 0):.1f} / {b.get('groups', 0):.1f} / {b.get('districts', 0):.1f}"
-        table.add_row(str(c.rank), c.theme, c.label, str(c.size), f"{c.score:.2f}", why, c.hotspot or "–")
+        table.add_row(str(c.rank), c.theme, c.label, str(c.size), f"{c.score:.2f}", why(c), c.hotspot or "–")
     console.print(table)
 
 

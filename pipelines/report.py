@@ -31,6 +31,7 @@ class ConcernView:
     score: float
     breakdown: dict[str, float]
     districts: dict[str, int]
+    profile: dict[str, dict[str, int]]
     hotspot: str | None
     quotes: list[str]
     cluster_id: int
@@ -72,10 +73,23 @@ def _view(cluster: Cluster, contributions: dict[int, Contribution]) -> ConcernVi
         rank=cluster.rank, theme_rank=cluster.theme_rank, theme=cluster.theme, label=cluster.label,
         keywords=list(cluster.keywords), size=cluster.size, score=cluster.score,
         breakdown=dict(cluster.score_breakdown), districts=dict(cluster.profile.get("districts", {})),
+        profile={k: dict(v) for k, v in cluster.profile.items()},
         hotspot=cluster.hotspot_district,
         quotes=[contributions[i].text for i in cluster.representative_ids if i in contributions],
         cluster_id=cluster.id,
     )
+
+
+def why(concern: ConcernView) -> str:
+    """Why a concern ranks where it does, in words: its distinct tables, rounds, groups, districts."""
+    parts = [("tables", "Tisch", "Tischen"), ("rounds", "Runde", "Runden"),
+             ("groups", "Gruppe", "Gruppen"), ("districts", "Sozialraum", "Sozialräumen")]
+    out = []
+    for key, one, many in parts:
+        n = len(concern.profile.get(key, {}))
+        if n:
+            out.append(f"{n} {one if n == 1 else many}")
+    return "an " + ", ".join(out) if out else "–"
 
 
 def filter_concerns(

@@ -59,7 +59,7 @@ class ClusteringSettings(_Section):
     k: int | None = Field(None, ge=1, description="Fixed number of clusters; None lets the method choose.")
     per_theme: bool = True
     seed: int = 0
-    lexical_weight: float = Field(0.5, ge=0.0)
+    lexical_weight: float = Field(0.0, ge=0.0)
     min_cluster_size: int = Field(2, ge=1)
 
 
