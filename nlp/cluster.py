@@ -126,7 +126,7 @@ def _micro_clusters(X: np.ndarray, m: int, seed: int) -> tuple[np.ndarray, np.nd
     X64 = X.astype(np.float64)
     if m >= len(X):
         return np.arange(len(X)), X64, np.ones(len(X)), (X64**2).sum(1)
-    labels = KMeans(n_clusters=m, n_init=3, random_state=seed).fit(X).labels_
+    labels = KMeans(n_clusters=m, n_init=3, random_state=seed).fit(X64).labels_  # float64: no upcast copies
     sizes = np.bincount(labels, minlength=m).astype(np.float64)
     centroids = np.zeros((m, X.shape[1]))
     np.add.at(centroids, labels, X64)

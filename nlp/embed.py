@@ -117,7 +117,7 @@ class SentenceTransformerEmbedder(Embedder):
 
     def __init__(
         self, model: object, model_id: str, *, prompt: str = "", center: bool = False,
-        batch_size: int = 64,
+        batch_size: int = 16,
     ) -> None:
         self.model = model
         self.model_id = model_id
@@ -264,7 +264,7 @@ class CachedEmbedder(Embedder):
         return np.stack([known[k] for k in keys]).astype(np.float32)
 
 
-def load_embedder(name: str, *, e5_dir: Path, batch_size: int = 64) -> Embedder:
+def load_embedder(name: str, *, e5_dir: Path, batch_size: int = 16) -> Embedder:
     """The embedder a setting names.
 
     Args:

@@ -48,7 +48,7 @@ class EmbeddingSettings(_Section):
     """
 
     model: str = "use+e5"
-    batch_size: int = Field(64, ge=1)
+    batch_size: int = Field(16, ge=1)
     cache_dir: Path | None = None
     e5_dir: Path | None = None
 
