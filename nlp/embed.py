@@ -37,6 +37,8 @@ USE_ID = "use"
 E5_ID = "e5"
 COMBINED_ID = "use+e5"
 
+Progress = Callable[[int, int], None]
+
 
 @dataclass(frozen=True)
 class Block:
@@ -82,6 +84,21 @@ class Embedder(ABC):
         Returns:
             (n, dim) float32; each block L2-normalised.
         """
+
+    def encode_with_progress(
+        self, texts: Sequence[str], progress: Progress | None = None, chunk: int = 512
+    ) -> np.ndarray:
+        """:meth:`encode` in chunks, calling ``progress(done, total)`` after each."""
+        if progress is None or len(texts) <= chunk:
+            vectors = self.encode(texts)
+            if progress is not None:
+                progress(len(texts), len(texts))
+            return vectors
+        parts = []
+        for start in range(0, len(texts), chunk):
+            parts.append(self.encode(texts[start : start + chunk]))
+            progress(min(start + chunk, len(texts)), len(texts))
+        return np.vstack(parts).astype(np.float32)
 
 
 class HashingEmbedder(Embedder):
@@ -250,13 +267,19 @@ class CachedEmbedder(Embedder):
         return self.inner.blocks
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self.encode_with_progress(texts, None)
+
+    def encode_with_progress(
+        self, texts: Sequence[str], progress: Progress | None = None, chunk: int = 512
+    ) -> np.ndarray:
+        """Vectors of ``texts``; only uncached texts are embedded (and counted in ``progress``)."""
         keys = [self.hash_text(t) for t in texts]
         known = self.cache.get(keys)
         missing = list(dict.fromkeys(k for k in keys if k not in known))
         self.last_hits, self.last_misses = len(keys) - len(missing), len(missing)
         if missing:
             first_text = {k: t for k, t in zip(keys, texts, strict=True)}
-            fresh = self.inner.encode([first_text[k] for k in missing])
+            fresh = self.inner.encode_with_progress([first_text[k] for k in missing], progress, chunk)
             self.cache.put(missing, fresh)
             known.update(zip(missing, fresh, strict=True))
         if not keys:

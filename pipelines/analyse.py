@@ -33,7 +33,8 @@ from pipelines.settings import ClusteringSettings, Settings
 
 logger = logging.getLogger(__name__)
 
-Progress = Callable[[str], None]
+# progress(stage, done, total): the stage's name and, where countable, how far it is.
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ class _Stages:
     @contextmanager
     def __call__(self, name: str) -> Iterator[None]:
         if self.progress:
-            self.progress(name)
+            self.progress(name, 0, 0)
         start = time.perf_counter()
         try:
             yield
@@ -114,7 +115,8 @@ def analyse_conference(
         processed = process_texts(texts, resources.nlp)
         lemmas = [p.lemmas for p in processed]
     with stage("einbetten"):
-        embeddings = resources.embedder.encode(texts)
+        report = (lambda done, total: progress("einbetten", done, total)) if progress else None
+        embeddings = resources.embedder.encode_with_progress(texts, report)
     with stage("themen"):
         themes, confidence, source = assign_themes(contributions, embeddings, resources)
     with stage("clustern"):

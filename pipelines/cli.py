@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from models.store import Store
@@ -64,11 +64,16 @@ def _settings(**overrides: object) -> Settings:
 
 
 @contextmanager
-def _spinner(description: str) -> Iterator[Callable[[str], None]]:
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=errors, transient=True, disable=not errors.is_terminal) as progress:
-        task = progress.add_task(description)
-        yield lambda step: progress.update(task, description=f"{description}: {step}")
+def _spinner(description: str) -> Iterator[Callable[[str, int, int], None]]:
+    """A progress bar on stderr (terminals only); yields ``update(step, done, total)``."""
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=errors, transient=True, disable=not errors.is_terminal) as progress:
+        task = progress.add_task(description, total=None)
+
+        def update(step: str, done: int = 0, total: int = 0) -> None:
+            progress.update(task, description=f"{description}: {step}", completed=done, total=total or None)
+
+        yield update
 
 
 def _run(action: Callable[[], None]) -> None:
@@ -220,8 +225,9 @@ def cluster_command(
             resources = build_resources(settings)
             progress("lemmatisieren")
             lemmas = [p.lemmas for p in process_texts(cleaned, resources.nlp)]
-            progress("einbetten")
-            embeddings = resources.embedder.encode(cleaned)
+            embeddings = resources.embedder.encode_with_progress(
+                cleaned, lambda done, total: progress("einbetten", done, total)
+            )
             progress("clustern")
             labels = cluster_group(embeddings, resources.embedder, lemmas, settings.clustering, k=k).labels
         pd.DataFrame({"id": frame["id"], "cluster": labels.astype(int)}).to_csv(out, index=False)

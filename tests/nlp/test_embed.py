@@ -205,3 +205,17 @@ def test_load_embedder_use_gives_512_unit_vectors_and_ranks_german_paraphrases(t
     similarity = vectors @ vectors.T
     assert similarity[0, 1] > max(similarity[0, 2], similarity[0, 3])
     assert similarity[2, 3] > max(similarity[2, 0], similarity[2, 1])
+
+
+def test_progress_counts_only_uncached_texts_in_chunks(tmp_path: Path) -> None:
+    inner = CountingEmbedder()
+    cached = CachedEmbedder(inner, tmp_path, text_hash)
+    cached.encode([f"Notiz {i}" for i in range(5)])
+    reports: list[tuple[int, int]] = []
+    texts = [f"Notiz {i}" for i in range(25)]
+
+    vectors = cached.encode_with_progress(texts, lambda done, total: reports.append((done, total)), chunk=8)
+
+    assert reports == [(8, 20), (16, 20), (20, 20)]
+    assert [len(call) for call in inner.calls[1:]] == [8, 8, 4]
+    np.testing.assert_allclose(vectors, inner.inner.encode(texts), atol=1e-6)

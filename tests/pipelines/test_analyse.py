@@ -256,7 +256,7 @@ def test_failure_inside_a_stage_names_the_stage_and_stores_no_run(
     seen: list[str] = []
 
     with pytest.raises(TatenError, match="'einbetten'.*RuntimeError: GPU ist weg") as error:
-        analyse_conference(sqlite_store, CONFERENCE, broken, settings, progress=seen.append)
+        analyse_conference(sqlite_store, CONFERENCE, broken, settings, progress=lambda stage, *_: seen.append(stage))
 
     assert isinstance(error.value.__cause__, RuntimeError)
     assert seen == ["laden", "lemmatisieren", "einbetten"]
@@ -269,7 +269,16 @@ def test_progress_reports_every_stage_in_order(
 ) -> None:
     import_files(sqlite_store, [small_conference_csv], CONFERENCE, hashing_resources.vocab)
     seen: list[str] = []
+    counts: list[tuple[int, int]] = []
 
-    analyse_conference(sqlite_store, CONFERENCE, hashing_resources, settings, progress=seen.append)
+    def record(stage: str, done: int, total: int) -> None:
+        if not seen or seen[-1] != stage:
+            seen.append(stage)
+        if total:
+            counts.append((done, total))
+
+    analyse_conference(sqlite_store, CONFERENCE, hashing_resources, settings, progress=record)
 
     assert seen == ["laden", "lemmatisieren", "einbetten", "themen", "clustern", "beschreiben", "speichern"]
+    # the embedding stage counts its texts up to the total
+    assert counts and counts[-1][0] == counts[-1][1] == 30
