@@ -16,7 +16,7 @@ participation data (``scripts/evaluate_kommuki.py``):
    max(2, 1 % of n) points; points of smaller groups go to the nearest big group.
    Without ``k``: cut where the mean distance inside a group would exceed
    ``cut_ratio`` × the mean distance between two random points, count the groups
-   of at least that minimum size, and cap at min(``max_k``, ⌈√n⌉).
+   of at least that minimum size, and cap at min(``max_k``, ⌈1.5·√n⌉).
 4. **Polish** with a few spherical k-means iterations; number clusters by size.
 
 Every point gets a cluster (nothing is left as noise), and the same input and
@@ -53,6 +53,7 @@ class ConcernClusterer:
         cut_ratio: with k=None, the within-group distance limit relative to the
             mean distance between random points.
         max_k: most clusters when k=None.
+        sqrt_factor: with k=None, at most ``sqrt_factor``·√n clusters as well.
         refine_iter: spherical k-means iterations after the cut.
 
     Attributes:
@@ -63,7 +64,7 @@ class ConcernClusterer:
 
     def __init__(
         self, k: int | None = None, seed: int = 0, max_micro: int = 300, min_cluster_frac: float = 0.01,
-        cut_ratio: float = 0.95, max_k: int = 30, refine_iter: int = 10,
+        cut_ratio: float = 0.95, max_k: int = 30, sqrt_factor: float = 1.5, refine_iter: int = 10,
     ) -> None:
         self.k = k
         self.seed = seed
@@ -71,6 +72,7 @@ class ConcernClusterer:
         self.min_cluster_frac = min_cluster_frac
         self.cut_ratio = cut_ratio
         self.max_k = max_k
+        self.sqrt_factor = sqrt_factor
         self.refine_iter = refine_iter
 
     def fit(self, X: np.ndarray) -> ConcernClusterer:
@@ -108,7 +110,7 @@ class ConcernClusterer:
 
     def _cluster(self, X: np.ndarray, n_distinct: int) -> np.ndarray:
         n = len(X)
-        max_k = int(min(self.max_k, max(2, np.ceil(np.sqrt(n)))))
+        max_k = int(min(self.max_k, max(2, np.ceil(self.sqrt_factor * np.sqrt(n)))))
         k_top = min(self.k if self.k is not None else max_k, n_distinct)
         m = int(min(n_distinct, max(3 * k_top, min(self.max_micro, round(6 * np.sqrt(n))))))
         micro, centroids, weights, sq_norms = _micro_clusters(X, m, self.seed)

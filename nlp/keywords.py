@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer
@@ -58,12 +58,19 @@ def representatives(X: np.ndarray, members: np.ndarray, top_n: int = 3) -> np.nd
     return members[order[:top_n]]
 
 
-def default_label(keywords: Sequence[str], max_terms: int = 3) -> str:
+def default_label(keywords: Sequence[str], max_terms: int = 3, exclude: Collection[str] = ()) -> str:
     """A readable German label from keywords, nouns (capitalised lemmas) first.
+
+    Args:
+        exclude: lower-case words to leave out (district names: the cluster's
+            district profile shows them already, the label should say *what*).
 
     >>> default_label(["fehlen", "Kita-Platz", "Nord-Düren", "Erzieher"])
     'Kita-Platz, Nord-Düren und Erzieher'
+    >>> default_label(["fehlen", "Kita-Platz", "Nord-Düren", "Erzieher"], exclude={"nord-düren"})
+    'Kita-Platz, Erzieher und fehlen'
     """
+    keywords = [k for k in keywords if k.lower() not in exclude] or list(keywords)
     nouns = [k for k in keywords if k[:1].isupper()]
     chosen = (nouns + [k for k in keywords if k not in nouns])[:max_terms]
     if not chosen:

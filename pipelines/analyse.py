@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -123,7 +123,9 @@ def analyse_conference(
         labels, features = _cluster_by_theme(themes, embeddings, lemmas, resources.embedder, settings.clustering)
     with stage("beschreiben"):
         districts = [_districts_of(c, p.districts, resources) for c, p in zip(contributions, processed, strict=True)]
-        clusters = describe_clusters(contributions, labels, features, lemmas, themes, districts, settings)
+        clusters = describe_clusters(
+            contributions, labels, features, lemmas, themes, districts, settings, _place_words(resources)
+        )
     with stage("speichern"):
         similarity = np.zeros(len(contributions), dtype=np.float32)
         centres = {c["key"]: features[labels == c["key"]].mean(axis=0) for c in clusters}
@@ -226,6 +228,18 @@ def _pad(x: np.ndarray, width: int) -> np.ndarray:
     return x if x.shape[1] == width else np.hstack([x, np.zeros((len(x), width - x.shape[1]), x.dtype)])
 
 
+def _place_words(resources: Resources) -> set[str]:
+    """Gazetteer entries in lower case, and the single words of district names and variants."""
+    gazetteer = resources.vocab.gazetteer
+    if gazetteer is None:
+        return set()
+    words = {entry.lower() for entry in gazetteer.entries}
+    for entry, kind in gazetteer.kinds.items():
+        if kind in ("name", "variants"):
+            words.update(w.lower() for w in entry.replace("-", " ").split())
+    return words
+
+
 def _districts_of(contribution: Contribution, detected: Sequence[str], resources: Resources) -> tuple[str, ...]:
     given = contribution.district
     gazetteer = resources.vocab.gazetteer
@@ -242,8 +256,12 @@ def describe_clusters(
     themes: Sequence[str],
     districts: Sequence[Sequence[str]],
     settings: Settings,
+    place_words: Collection[str] = (),
 ) -> list[dict]:
-    """Cluster rows for the store: label, keywords, profile, representatives, rank."""
+    """Cluster rows for the store: label, keywords, profile, representatives, rank.
+
+    ``place_words`` (lower case) stay out of labels: the district profile shows places.
+    """
     keywords = class_tfidf_keywords(lemmas, labels)
     stats, rows = [], {}
     for key in sorted(keywords):
@@ -268,7 +286,7 @@ def describe_clusters(
         rows[key] = {
             "key": key,
             "theme": Counter(themes[i] for i in members).most_common(1)[0][0],
-            "label": default_label(keywords[key]),
+            "label": default_label(keywords[key], exclude=place_words),
             "keywords": keywords[key],
             "size": len(members),
             "representative_ids": [contributions[i].id for i in representatives(features, members)],

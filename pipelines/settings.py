@@ -60,7 +60,6 @@ class ClusteringSettings(_Section):
     per_theme: bool = True
     seed: int = 0
     lexical_weight: float = Field(0.0, ge=0.0)
-    min_cluster_size: int = Field(2, ge=1)
 
 
 class RankingSettings(_Section):
