@@ -69,12 +69,14 @@ def theme_prototypes(
 
 
 def infer_themes(
-    embeddings: np.ndarray, prototypes: np.ndarray, names: Sequence[str], temperature: float = 0.05
+    embeddings: np.ndarray, prototypes: np.ndarray, names: Sequence[str], temperature: float = 0.03
 ) -> tuple[list[str], np.ndarray]:
     """Most similar theme of each row and a confidence in [0, 1].
 
     The confidence is the softmax probability of the chosen theme over the cosine
-    similarities to all themes (``temperature`` sharpens it).
+    similarities to all themes (``temperature`` sharpens it). The default
+    temperature makes the mean confidence match the accuracy on the demo
+    conference with the default embedding (both about 0.6 over 6 themes).
 
     Args:
         embeddings: (n, d) unit vectors.

@@ -63,3 +63,26 @@ def test_demo_has_no_collapsed_theme(demo_concerns: list[dict]) -> None:
         sizes = np.array([c["size"] for c in demo_concerns if c["theme"] == theme])
         assert sizes.max() / sizes.sum() < 0.5, f"{theme}: one cluster holds {sizes.max()} of {sizes.sum()} notes"
         assert len(sizes) >= 3
+
+
+def test_theme_inference_beats_chance_on_demo_notes(e5_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Notes stripped of their table's theme get it back far more often than chance (1/6),
+    and a higher confidence means a more often right answer."""
+    monkeypatch.setenv("TATEN_HOME", str(tmp_path))
+    monkeypatch.setenv("TATEN_EMBEDDING__E5_DIR", str(e5_dir))
+    from nlp.embed import l2_normalise
+    from nlp.text import clean_text
+    from nlp.themes import infer_themes, theme_prototypes
+    from pipelines.resources import build_resources
+    from pipelines.settings import load_settings
+
+    resources = build_resources(load_settings())
+    truth = pd.read_csv(DEMO, dtype=str, keep_default_na=False)
+    taxonomy = resources.vocab.taxonomy
+    embeddings = resources.embedder.encode([clean_text(t) for t in truth["text"]])
+    prototypes = theme_prototypes([resources.embedder.encode(t.prototype_texts) for t in taxonomy.themes])
+    names, confidence = infer_themes(l2_normalise(embeddings), prototypes, taxonomy.names)
+    right = np.array(names) == truth["theme"].to_numpy()
+    assert right.mean() >= 0.5
+    confident = confidence >= np.median(confidence)
+    assert right[confident].mean() > right[~confident].mean()
