@@ -118,7 +118,9 @@ def analyse_conference(
         report = (lambda done, total: progress("einbetten", done, total)) if progress else None
         embeddings = resources.embedder.encode_with_progress(texts, report)
     with stage("themen"):
-        themes, confidence, source = assign_themes(contributions, embeddings, resources)
+        themes, confidence, source = assign_themes(
+            contributions, embeddings, resources, settings.nlp.min_theme_confidence
+        )
     with stage("clustern"):
         labels, features = _cluster_by_theme(themes, embeddings, lemmas, resources.embedder, settings.clustering)
     with stage("beschreiben"):
@@ -165,12 +167,14 @@ def analyse_conference(
 
 
 def assign_themes(
-    contributions: Sequence[Contribution], embeddings: np.ndarray, resources: Resources
+    contributions: Sequence[Contribution], embeddings: np.ndarray, resources: Resources,
+    min_confidence: float = 0.0,
 ) -> tuple[list[str], np.ndarray, list[str]]:
     """Theme of each contribution, its confidence and where it came from.
 
     ``"tabelle"``: the row named it; ``"tisch"``: other rows of the same table did;
-    ``"inferiert"``: nearest theme description by embedding similarity.
+    ``"inferiert"``: nearest theme description by embedding similarity — or
+    "Ohne Thema" when that is less certain than ``min_confidence``.
     """
     n = len(contributions)
     themes: list[str | None] = [c.theme for c in contributions]
@@ -189,7 +193,8 @@ def assign_themes(
         prototypes = theme_prototypes([resources.embedder.encode(t.prototype_texts) for t in taxonomy.themes])
         names, conf = infer_themes(l2_normalise(embeddings[missing]), prototypes, taxonomy.names)
         for j, i in enumerate(missing):
-            themes[i], confidence[i], source[i] = names[j], conf[j], "inferiert"
+            guess = names[j] if conf[j] >= min_confidence else UNKNOWN_THEME
+            themes[i], confidence[i], source[i] = guess, conf[j], "inferiert"
     for i in missing:
         if themes[i] is None:
             themes[i], confidence[i], source[i] = UNKNOWN_THEME, 0.0, "inferiert"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import yaml
 from spacy.language import Language
@@ -76,7 +75,3 @@ def build_resources(settings: Settings, embedder: Embedder | None = None) -> Res
     assert vocab.gazetteer is not None
     nlp = build_pipeline(vocab.gazetteer.entries)
     return Resources(nlp=nlp, vocab=vocab, embedder=embedder or build_embedder(settings))
-
-
-def data_path(settings: Settings, relative: str) -> Path:
-    return settings.nlp.data_dir / relative

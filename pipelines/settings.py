@@ -37,7 +37,10 @@ class NlpSettings(_Section):
     gazetteer: str = "districts/dueren.yml"
     themes: str = "themes.yml"
     stakeholders: str = "stakeholders.yml"
-    min_theme_confidence: float = Field(0.0, ge=0.0, le=1.0)
+    min_theme_confidence: float = Field(
+        0.0, ge=0.0, le=1.0,
+        description="Inferred themes below this confidence become 'Ohne Thema' instead of a guess.",
+    )
 
 
 class EmbeddingSettings(_Section):
@@ -92,7 +95,6 @@ class Settings(BaseSettings):
     ranking: RankingSettings = RankingSettings()
     storage: StorageSettings = StorageSettings()
     database_url: str | None = None
-    actor: str = "system"
 
     @property
     def db_url(self) -> str:

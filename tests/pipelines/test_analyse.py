@@ -17,7 +17,7 @@ from pipelines.analyse import analyse_conference
 from pipelines.errors import InputError, TatenError
 from pipelines.ingest import import_files
 from pipelines.resources import Resources
-from pipelines.settings import Settings
+from pipelines.settings import Settings, load_settings
 
 CONFERENCE = "Kleine Konferenz"
 STAGES = {"laden", "lemmatisieren", "einbetten", "themen", "clustern", "beschreiben", "speichern"}
@@ -282,3 +282,16 @@ def test_progress_reports_every_stage_in_order(
     assert seen == ["laden", "lemmatisieren", "einbetten", "themen", "clustern", "beschreiben", "speichern"]
     # the embedding stage counts its texts up to the total
     assert counts and counts[-1][0] == counts[-1][1] == 30
+
+
+def test_uncertain_inferred_themes_become_ohne_thema(
+    sqlite_store: Store, small_conference_csv: Path, hashing_resources: Resources, taten_home: Path
+) -> None:
+    strict = load_settings(embedding={"model": "hashing"}, nlp={"min_theme_confidence": 1.0})
+    run = _import_and_analyse(sqlite_store, small_conference_csv, hashing_resources, strict)
+
+    inferred = [a for a in sqlite_store.assignments(run.id) if a.theme_source == "inferiert"]
+    assert len(inferred) == 3
+    # a softmax over six themes is never fully certain, so none keeps its guess
+    assert {a.theme for a in inferred} == {"Ohne Thema"}
+    assert all(a.theme_confidence < 1.0 for a in inferred)
