@@ -146,3 +146,16 @@ def test_same_input_twice_gives_same_labels(X: np.ndarray, k: int | None) -> Non
     assert first.shape == (len(X),)
     if len(first):
         assert sorted(np.unique(first)) == list(range(first.max() + 1))
+
+
+def test_memory_stays_linear_beyond_20000_points() -> None:
+    import tracemalloc
+
+    X, _ = blobs(25_000, 12, seed=9, dim=32, spread=3.0)
+    tracemalloc.start()
+    labels = ConcernClusterer(k=None).fit_predict(X)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert labels.shape == (25_000,)
+    # one n × n float64 matrix would be 5 GB; the data itself is 3.2 MB
+    assert peak < 150 * 1024**2, f"peak {peak / 1024**2:.0f} MB"

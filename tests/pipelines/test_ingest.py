@@ -257,3 +257,40 @@ def test_ambiguous_round_values_are_refused_with_file_and_line(
     with pytest.raises(InputError, match=f"notizen.csv, Zeile 3: Runde '{value}' ist keine Zahl"):
         import_files(sqlite_store, [path], CONFERENCE, vocab)
     assert row_counts(sqlite_store) == EMPTY
+
+
+def test_file_over_the_size_limit_is_refused_before_reading(
+    tmp_path: Path, sqlite_store: Store, vocab: Vocabularies, row_counts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pipelines.ingest as ingest
+
+    monkeypatch.setattr(ingest, "MAX_FILE_BYTES", 1_000)
+    path = tmp_path / "riesig.csv"
+    path.write_text("text\n" + "Kita-Plätze fehlen\n" * 100, encoding="utf-8")
+
+    with pytest.raises(InputError, match=r"riesig.csv: Die Datei ist zu groß .*aufteilen"):
+        import_files(sqlite_store, [path], CONFERENCE, vocab)
+    assert row_counts(sqlite_store) == EMPTY
+
+
+def test_a_large_file_imports_in_one_transaction(tmp_path: Path, sqlite_store: Store, vocab: Vocabularies) -> None:
+    path = tmp_path / "gross.csv"
+    path.write_text("text;Tisch\n" + "".join(f"Notiz Nummer {i} zum Wohnen;{i % 9 + 1}\n" for i in range(20_000)),
+                    encoding="utf-8")
+
+    report = import_files(sqlite_store, [path], CONFERENCE, vocab)
+
+    assert report.imported == 20_000
+    assert sqlite_store.count_contributions(sqlite_store.get_conference(CONFERENCE).id) == 20_000
+
+
+def test_overlong_note_is_cut_to_the_text_limit(tmp_path: Path, sqlite_store: Store, vocab: Vocabularies) -> None:
+    from pipelines.ingest import MAX_TEXT_CHARS
+
+    path = tmp_path / "lang.csv"
+    path.write_text("text\n" + "Wohnen " * 5_000 + "\n", encoding="utf-8")
+
+    import_files(sqlite_store, [path], CONFERENCE, vocab)
+
+    (stored,) = sqlite_store.contributions(sqlite_store.get_conference(CONFERENCE).id)
+    assert len(stored.text) == MAX_TEXT_CHARS
