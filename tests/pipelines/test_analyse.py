@@ -295,3 +295,32 @@ def test_uncertain_inferred_themes_become_ohne_thema(
     # a softmax over six themes is never fully certain, so none keeps its guess
     assert {a.theme for a in inferred} == {"Ohne Thema"}
     assert all(a.theme_confidence < 1.0 for a in inferred)
+
+
+def test_another_city_is_another_gazetteer_file(tmp_path: Path, taten_home: Path) -> None:
+    from pipelines.resources import build_resources
+
+    gazetteer = tmp_path / "musterstadt.yml"
+    gazetteer.write_text(
+        "city: Musterstadt\n"
+        "districts:\n"
+        "  - name: Altstadt\n    variants: [Musterstadt-Mitte]\n    streets: [Lindenallee]\n"
+        "  - name: Hafenviertel\n    variants: [Am Hafen]\n    landmarks: [Speicherstadt]\n",
+        encoding="utf-8",
+    )
+    settings = load_settings(embedding={"model": "hashing"}, nlp={"gazetteer": str(gazetteer)})
+    resources = build_resources(settings, embedder=HashingEmbedder())
+    store = Store(settings.db_url)
+    csv = tmp_path / "notizen.csv"
+    csv.write_text("text;Thema\nLärm in der Lindenallee;Wohnen\nKein Spielplatz an der Speicherstadt;Wohnen\n"
+                   "Kita-Plätze fehlen in Nord-Düren;Bildung\n", encoding="utf-8")
+
+    run = _import_and_analyse(store, csv, resources, settings)
+
+    texts = {c.id: c.text for c in store.contributions(run.conference_id)}
+    districts = {texts[a.contribution_id]: a.districts for a in store.assignments(run.id)}
+    assert districts == {
+        "Lärm in der Lindenallee": ["Altstadt"],
+        "Kein Spielplatz an der Speicherstadt": ["Hafenviertel"],
+        "Kita-Plätze fehlen in Nord-Düren": [],  # a Düren district means nothing in Musterstadt
+    }
