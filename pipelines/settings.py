@@ -9,12 +9,14 @@ database. A typo in a key fails loudly (``extra="forbid"``).
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Literal
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from pipelines.errors import ConfigError
 
@@ -24,6 +26,20 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 def default_home() -> Path:
     """Folder for the default database, caches and converted models."""
     return Path(os.environ.get("TATEN_HOME", REPO_ROOT / ".taten"))
+
+
+# The YAML file of the load_settings call in progress (its lowest-priority source).
+_FILE_VALUES: ContextVar[dict[str, Any]] = ContextVar("taten_settings_file", default={})
+
+
+class _FileSource(PydanticBaseSettingsSource):
+    """Values from the YAML file that :func:`load_settings` read."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return _FILE_VALUES.get().get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(_FILE_VALUES.get())
 
 
 class _Section(BaseModel):
@@ -96,6 +112,17 @@ class Settings(BaseSettings):
     storage: StorageSettings = StorageSettings()
     database_url: str | None = None
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, _FileSource(settings_cls)
+
     @property
     def db_url(self) -> str:
         """The database URL: ``TATEN_DATABASE_URL``, then storage.url, then a SQLite file."""
@@ -112,28 +139,27 @@ class Settings(BaseSettings):
 
 
 def load_settings(path: Path | None = None, **overrides: object) -> Settings:
-    """Build the settings from an optional YAML file, the environment and overrides.
+    """Build the settings. Strongest first: ``overrides`` (CLI options), environment
+    variables, the YAML file at ``path``, the defaults. Sections merge key by key.
 
     Raises:
         ConfigError: the file is unreadable or a value is invalid (German message).
     """
-    values: dict[str, object] = {}
+    file_values: dict[str, Any] = {}
     if path is not None:
         try:
-            values = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+            file_values = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as exc:
             raise ConfigError(f"Einstellungsdatei {path} ist nicht lesbar: {exc}") from exc
-    for section, value in overrides.items():
-        if isinstance(value, dict):
-            merged = dict(values.get(section, {}) or {})  # type: ignore[arg-type]
-            merged.update(value)
-            values[section] = merged
-        else:
-            values[section] = value
+        if not isinstance(file_values, dict):
+            raise ConfigError(f"Einstellungsdatei {path} muss Abschnitte enthalten (z. B. 'clustering:').")
+    token = _FILE_VALUES.set(file_values)
     try:
-        return Settings(**values)
+        return Settings(**overrides)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
         )
         raise ConfigError(f"Ungültige Einstellung – {problems}") from exc
+    finally:
+        _FILE_VALUES.reset(token)

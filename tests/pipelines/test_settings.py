@@ -80,3 +80,24 @@ def test_settings_are_frozen(taten_home: Path) -> None:
 
     with pytest.raises(Exception, match="frozen"):
         settings.clustering.k = 3  # type: ignore[misc]
+
+
+def test_sources_merge_key_by_key_cli_over_environment_over_file(
+    taten_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "taten.yml"
+    config.write_text("clustering:\n  k: 5\n  seed: 3\nembedding:\n  model: use\n", encoding="utf-8")
+    monkeypatch.setenv("TATEN_CLUSTERING__K", "7")
+
+    from_env = load_settings(config)
+    assert (from_env.clustering.k, from_env.clustering.seed, from_env.embedding.model) == (7, 3, "use")
+
+    from_cli = load_settings(config, clustering={"k": 9})
+    assert (from_cli.clustering.k, from_cli.clustering.seed) == (9, 3)
+
+
+def test_yaml_file_without_sections_raises_config_error(taten_home: Path, tmp_path: Path) -> None:
+    config = tmp_path / "taten.yml"
+    config.write_text("- nur eine Liste\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="muss Abschnitte enthalten"):
+        load_settings(config)
