@@ -95,10 +95,18 @@ def why(concern: ConcernView) -> str:
 def filter_concerns(
     view: RunView, theme: str | None = None, district: str | None = None, top: int | None = None
 ) -> list[ConcernView]:
-    """Concerns of one theme and/or district, in rank order (per district: by its mentions there)."""
+    """Concerns of one theme and/or district, best first.
+
+    Overall and per theme the order is the ranking. Per district it is how often the
+    concern's notes name that district, then the ranking: a concern raised mostly
+    about Birkesdorf comes first for Birkesdorf even if it ranks lower city-wide.
+    """
     concerns = [c for c in view.concerns if theme is None or c.theme == theme]
     if district is not None:
-        concerns = [c for c in concerns if district in c.districts]
+        concerns = sorted(
+            (c for c in concerns if district in c.districts),
+            key=lambda c: (-c.districts[district], c.rank),
+        )
     return concerns[:top] if top else concerns
 
 

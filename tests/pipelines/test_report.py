@@ -142,3 +142,13 @@ def test_filter_concerns_by_theme_and_district_and_top(view: RunView) -> None:
 
     assert both and all(c.theme == "Einkommen" and "Nord-Düren" in c.districts for c in both)
     assert filter_concerns(view, top=2) == view.concerns[:2]
+
+
+def test_district_ranking_puts_concerns_naming_the_district_most_first(view: RunView) -> None:
+    nord = filter_concerns(view, district="Nord-Düren")
+    mentions = [c.districts["Nord-Düren"] for c in nord]
+    assert len(set(mentions)) >= 2, "the fixture should give concerns with different mention counts"
+    assert mentions == sorted(mentions, reverse=True)
+    for a, b in zip(nord, nord[1:]):
+        if a.districts["Nord-Düren"] == b.districts["Nord-Düren"]:
+            assert a.rank < b.rank
