@@ -170,8 +170,10 @@ def _print_concerns(settings: Settings, conference: str, theme: str | None, dist
     concerns = filter_concerns(view, theme=theme, district=district, top=top)
     table = Table("Rang", "Thema", "Anliegen", "Beiträge", "Punkte", "Warum", "Schwerpunkt",
                   title=f"Wiederkehrende Anliegen – {conference}", show_lines=True)
-    for c in concerns:
-        table.add_row(str(c.rank), c.theme, c.label, str(c.size), f"{c.score:.2f}", why(c), c.hotspot or "–")
+    for place, c in enumerate(concerns, start=1):
+        # Within a theme or district the place there counts; the city-wide rank stays visible.
+        rank = str(c.rank) if theme is None and district is None else f"{place} (gesamt {c.rank})"
+        table.add_row(rank, c.theme, c.label, str(c.size), f"{c.score:.2f}", why(c), c.hotspot or "–")
     console.print(table)
 
 
