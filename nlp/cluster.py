@@ -32,14 +32,9 @@ import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.exceptions import NotFittedError
 
+from nlp.embed import l2_normalise
+
 logger = logging.getLogger(__name__)
-
-
-def _l2n(X: np.ndarray) -> np.ndarray:
-    X = np.asarray(X, dtype=np.float32)
-    norms = np.linalg.norm(X, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return X / norms
 
 
 class ConcernClusterer:
@@ -82,7 +77,7 @@ class ConcernClusterer:
             raise ValueError(f"X must be 2-D (n, d), got shape {X.shape}")
         if self.k is not None and self.k < 1:
             raise ValueError(f"k must be at least 1, got {self.k}")
-        X = _l2n(X)
+        X = l2_normalise(X)
         n = len(X)
         n_distinct = len(np.unique(X.round(6), axis=0)) if n else 0
         if self.k is not None and self.k > max(n_distinct, 1):
@@ -94,7 +89,7 @@ class ConcernClusterer:
             labels = self._cluster(X, n_distinct)
         self.labels_ = labels
         self.n_clusters_ = int(labels.max()) + 1 if n else 0
-        self.centers_ = _l2n(np.stack([X[labels == c].mean(axis=0) for c in range(self.n_clusters_)])) if n else X[:0]
+        self.centers_ = l2_normalise(np.stack([X[labels == c].mean(axis=0) for c in range(self.n_clusters_)])) if n else X[:0]
         return self
 
     def fit_predict(self, X: np.ndarray) -> np.ndarray:
@@ -104,7 +99,7 @@ class ConcernClusterer:
         """Nearest cluster direction of each row of ``X``."""
         if not hasattr(self, "centers_"):
             raise NotFittedError("ConcernClusterer is not fitted yet; call fit(X) first")
-        return np.argmax(_l2n(X) @ self.centers_.T, axis=1)
+        return np.argmax(l2_normalise(X) @ self.centers_.T, axis=1)
 
     # -- the algorithm -------------------------------------------------------
 
@@ -227,7 +222,7 @@ def _labels_for_k(
     if group is None:
         group = _cut(m, merges, k)
     labels = group[micro]
-    centres = _l2n(np.vstack([X[labels == c].mean(0) for c in range(k)]))
+    centres = l2_normalise(np.vstack([X[labels == c].mean(0) for c in range(k)]))
     lost = labels < 0
     if lost.any():  # points of small groups join the nearest big one
         labels[lost] = np.argmax(X[lost] @ centres.T, axis=1)

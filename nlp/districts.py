@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import simplemma
@@ -54,8 +55,12 @@ class Gazetteer:
         value = value.strip()
         if value in self.entries:
             return self.entries[value]
-        lowered = {k.lower(): v for k, v in self.entries.items()}
-        return lowered.get(value.lower())
+        return self._folded.get(value.lower())
+
+    @cached_property
+    def _folded(self) -> dict[str, str]:
+        """Entries by lower-case surface form, built once (canonical runs once per imported row)."""
+        return {k.lower(): v for k, v in self.entries.items()}
 
 
 class DistrictMatcher:
