@@ -64,6 +64,8 @@ class ImportBatch(Base):
     n_imported: Mapped[int] = mapped_column(Integer)
     n_duplicates: Mapped[int] = mapped_column(Integer)
     n_empty: Mapped[int] = mapped_column(Integer)
+    n_failed: Mapped[int] = mapped_column(Integer, default=0)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -87,6 +89,9 @@ class Contribution(Base):
     stakeholder_group: Mapped[str | None] = mapped_column(String(100))
     source_file: Mapped[str | None] = mapped_column(String(500))
     source_position: Mapped[str | None] = mapped_column(String(200))
+    heading_path: Mapped[str | None] = mapped_column(String(500))
+    # districts named in the raw text, found before pseudonymisation masks addresses
+    mentioned_districts: Mapped[list[str] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     conference: Mapped[Conference] = relationship(back_populates="contributions")
@@ -134,6 +139,11 @@ class Cluster(Base):
     rank: Mapped[int] = mapped_column(Integer)
     theme_rank: Mapped[int] = mapped_column(Integer)
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # stable identity of a concern across analysis runs; staff decisions follow it
+    concern_key: Mapped[str | None] = mapped_column(String(36), index=True)
+    label_source: Mapped[str] = mapped_column(String(10), default="auto")  # "auto" | "staff"
+    relevant: Mapped[bool] = mapped_column(Boolean, default=True)
+    merged_into_id: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     run: Mapped[AnalysisRun] = relationship(back_populates="clusters")
@@ -183,6 +193,8 @@ class Measure(Base):
     status: Mapped[str] = mapped_column(String(30), default="Entwurf")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(100))
+    updated_by: Mapped[str | None] = mapped_column(String(100))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -216,3 +228,4 @@ class ReviewEvent(Base):
     target_type: Mapped[str] = mapped_column(String(30))
     target_id: Mapped[int | None] = mapped_column(Integer)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    undone: Mapped[bool] = mapped_column(Boolean, default=False)

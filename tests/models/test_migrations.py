@@ -8,22 +8,27 @@ from models.records import Base
 from models.store import Store, current_revision
 
 
-def test_opening_a_0001_database_upgrades_it_to_0002_and_keeps_its_data(store_url: str) -> None:
+def test_opening_a_0001_database_upgrades_it_to_head_and_keeps_its_data(store_url: str) -> None:
     old = Store(store_url, revision="0001")
-    with old.transaction() as session:
-        conference = old.ensure_conference(session, "Sozialraumkonferenz 2025", date="2025-03-12", city="Düren")
-        old.add_batch(session, conference.id,
-                      {"source_file": "alt.csv", "file_sha256": "f" * 64, "n_rows": 2, "n_imported": 2,
-                       "n_duplicates": 0, "n_empty": 0},
-                      [{"text": "Spielplätze sind kaputt 🛝", "content_hash": "1" * 64, "round": 1},
-                       {"text": "Straße zu laut", "content_hash": "2" * 64, "district": "Ost"}])
+    # written with the 0001 schema's own columns: today's records have more
+    with old.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO conference (id, name, date, city, created_at)"
+            " VALUES (1, 'Sozialraumkonferenz 2025', '2025-03-12', 'Düren', '2025-03-12 00:00:00+00')")
+        connection.exec_driver_sql(
+            "INSERT INTO import_batch (id, conference_id, source_file, file_sha256, n_rows, n_imported,"
+            " n_duplicates, n_empty, created_at) VALUES (1, 1, 'alt.csv', 'f', 2, 2, 0, 0, '2025-03-12 00:00:00+00')")
+        connection.exec_driver_sql(
+            "INSERT INTO contribution (id, conference_id, batch_id, text, content_hash, round, district, created_at)"
+            " VALUES (1, 1, 1, 'Spielplätze sind kaputt 🛝', '1', 1, NULL, '2025-03-12 00:00:00+00'),"
+            " (2, 1, 1, 'Straße zu laut', '2', NULL, 'Ost', '2025-03-12 00:00:00+00')")
     assert current_revision(old.engine) == "0001"
     assert "measure" not in inspect(old.engine).get_table_names()
     old.close()
 
     upgraded = Store(store_url)
     try:
-        assert current_revision(upgraded.engine) == "0002"
+        assert current_revision(upgraded.engine) == "0003"
         tables = set(inspect(upgraded.engine).get_table_names())
         assert {"measure", "measure_source", "review_event"} <= tables
         conference = upgraded.get_conference("Sozialraumkonferenz 2025")
@@ -31,6 +36,7 @@ def test_opening_a_0001_database_upgrades_it_to_0002_and_keeps_its_data(store_ur
         stored = upgraded.contributions(conference.id)
         assert [(c.text, c.round, c.district) for c in stored] == [
             ("Spielplätze sind kaputt 🛝", 1, None), ("Straße zu laut", None, "Ost")]
+        assert all(c.heading_path is None and c.mentioned_districts is None for c in stored)
     finally:
         upgraded.close()
 
@@ -51,7 +57,31 @@ def test_opening_a_current_database_again_is_harmless(store_url: str) -> None:
 
     second = Store(store_url)
     try:
-        assert current_revision(second.engine) == "0002"
+        assert current_revision(second.engine) == "0003"
         assert [c.name for c in second.conferences()] == ["Einmal"]
     finally:
         second.close()
+
+
+def test_a_0002_cluster_gets_review_defaults_on_upgrade(store_url: str) -> None:
+    old = Store(store_url, revision="0002")
+    with old.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO conference (id, name, created_at) VALUES (1, 'K', '2026-01-01 00:00:00+00')")
+        connection.exec_driver_sql(
+            "INSERT INTO analysis_run (id, conference_id, settings, model_id, started_at, finished_at,"
+            " n_contributions, n_clusters, n_unclustered, timings) VALUES (1, 1, '{}', 'm',"
+            " '2026-01-01 00:00:00+00', '2026-01-01 00:00:00+00', 0, 1, 0, '{}')")
+        connection.exec_driver_sql(
+            "INSERT INTO cluster (id, run_id, theme, label, keywords, size, representative_ids, profile,"
+            " score, score_breakdown, rank, theme_rank, locked, version) VALUES (1, 1, 'Wohnen', 'Mieten',"
+            " '[]', 0, '[]', '{}', 0, '{}', 1, 1, false, 1)")
+    old.close()
+
+    upgraded = Store(store_url)
+    try:
+        [cluster] = upgraded.clusters(1)
+        assert (cluster.label_source, cluster.relevant, cluster.merged_into_id, cluster.concern_key) == (
+            "auto", True, None, None)
+    finally:
+        upgraded.close()
