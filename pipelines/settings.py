@@ -57,6 +57,12 @@ class NlpSettings(_Section):
         0.0, ge=0.0, le=1.0,
         description="Inferred themes below this confidence become 'Ohne Thema' instead of a guess.",
     )
+    pseudonymise: bool = Field(
+        True,
+        description="Replace names, phone numbers, e-mail and street addresses, IBANs, dates of birth and "
+        "Aktenzeichen with typed placeholders before a note is stored. Switch off only on purpose.",
+    )
+    names: str = "names"
 
 
 class EmbeddingSettings(_Section):
