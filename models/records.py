@@ -144,6 +144,7 @@ class Cluster(Base):
     label_source: Mapped[str] = mapped_column(String(10), default="auto")  # "auto" | "staff"
     relevant: Mapped[bool] = mapped_column(Boolean, default=True)
     merged_into_id: Mapped[int | None] = mapped_column(Integer)
+    reviewed: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     run: Mapped[AnalysisRun] = relationship(back_populates="clusters")
@@ -171,6 +172,8 @@ class Assignment(Base):
     districts: Mapped[list[str]] = mapped_column(JSON)
     lemmas: Mapped[str] = mapped_column(Text)
     similarity: Mapped[float] = mapped_column(Float)
+    map_x: Mapped[float | None] = mapped_column(Float)
+    map_y: Mapped[float | None] = mapped_column(Float)
 
 
 class Measure(Base):
