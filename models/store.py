@@ -16,7 +16,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, event, func, insert, select
+from sqlalchemy import create_engine, event, func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,6 +27,7 @@ from models.records import (
     Conference,
     Contribution,
     ImportBatch,
+    MeasureSource,
 )
 
 logger = logging.getLogger(__name__)
@@ -169,7 +170,9 @@ class Store:
         Args:
             run: AnalysisRun columns.
             clusters: Cluster columns plus ``key``, a run-local id that
-                ``assignments`` refer to as ``cluster_key`` (None: unclustered).
+                ``assignments`` refer to as ``cluster_key`` (None: unclustered), and
+                optionally ``previous_id``, the cluster of an earlier run it continues:
+                measures promoted from that one now point at this one.
             assignments: Assignment columns without ``run_id`` and ``cluster_id``.
         """
         with self.transaction() as session:
@@ -178,11 +181,17 @@ class Store:
             session.flush()
             ids: dict[int, int] = {}
             for cluster in clusters:
-                values = {k: v for k, v in cluster.items() if k != "key"}
+                values = {k: v for k, v in cluster.items() if k not in ("key", "previous_id")}
                 row = Cluster(run_id=record.id, **values)
                 session.add(row)
                 session.flush()
                 ids[cluster["key"]] = row.id
+                if cluster.get("previous_id") is not None:
+                    session.execute(
+                        update(MeasureSource)
+                        .where(MeasureSource.cluster_id == cluster["previous_id"])
+                        .values(cluster_id=row.id)
+                    )
             values = [
                 {
                     **{k: v for k, v in a.items() if k != "cluster_key"},

@@ -7,6 +7,7 @@ one transaction; a failed analysis leaves the database as it was.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections import Counter, defaultdict
@@ -17,7 +18,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from models.records import AnalysisRun, Contribution
+from models.records import AnalysisRun, Cluster, Contribution
 from models.store import Store
 from nlp.cluster import ConcernClusterer
 from nlp.embed import Embedder, l2_normalise
@@ -122,12 +123,17 @@ def analyse_conference(
             contributions, embeddings, resources, settings.nlp.min_theme_confidence
         )
     with stage("clustern"):
-        labels, features = _cluster_by_theme(themes, embeddings, lemmas, resources.embedder, settings.clustering)
+        previous = previous_review(store, record.id, contributions)
+        labels, features = _cluster_by_theme(
+            themes, embeddings, lemmas, resources.embedder, settings.clustering, previous
+        )
     with stage("beschreiben"):
         districts = [_districts_of(c, p.districts, resources) for c, p in zip(contributions, processed, strict=True)]
         clusters = describe_clusters(
             contributions, labels, features, lemmas, themes, districts, settings, _place_words(resources)
         )
+        clusters = carry_review(clusters, labels, contributions, previous)
+        map_xy = _map_coordinates(themes, features)
     with stage("speichern"):
         similarity = np.zeros(len(contributions), dtype=np.float32)
         centres = {c["key"]: features[labels == c["key"]].mean(axis=0) for c in clusters}
@@ -144,6 +150,8 @@ def analyse_conference(
                 "districts": list(districts[i]),
                 "lemmas": " ".join(lemmas[i]),
                 "similarity": float(similarity[i]),
+                "map_x": float(map_xy[i, 0]),
+                "map_y": float(map_xy[i, 1]),
             }
             for i, c in enumerate(contributions)
         ]
@@ -201,32 +209,197 @@ def assign_themes(
     return [str(t) for t in themes], confidence, source
 
 
+@dataclass(frozen=True)
+class PreviousReview:
+    """What staff decided on the previous run, in terms of this run's rows.
+
+    ``pinned`` clusters (reviewed by staff) keep their identity, label and members;
+    a new row joins one when it fits as well as its members do, unless it is locked.
+    ``free`` clusters were not reviewed: their rows are clustered again, and a new
+    cluster that mostly holds one of them inherits its identity.
+    """
+
+    pinned: list[Cluster]
+    pinned_rows: dict[int, np.ndarray]  # cluster id -> row indices (n_members,)
+    free_rows: dict[int, frozenset[int]]  # cluster id -> row indices
+    free_keys: dict[int, str | None]
+    known: np.ndarray  # (n,) bool: the row was part of the previous run
+
+    @classmethod
+    def empty(cls, n: int) -> PreviousReview:
+        return cls([], {}, {}, {}, np.zeros(n, dtype=bool))
+
+
+def previous_review(store: Store, conference_id: int, contributions: Sequence[Contribution]) -> PreviousReview:
+    """The previous run's clusters and who belonged where, for carrying decisions forward."""
+    n = len(contributions)
+    run = store.latest_run(conference_id)
+    if run is None:
+        return PreviousReview.empty(n)
+    row_of = {c.id: i for i, c in enumerate(contributions)}
+    members: dict[int, list[int]] = defaultdict(list)
+    known = np.zeros(n, dtype=bool)
+    for a in store.assignments(run.id):
+        i = row_of.get(a.contribution_id)
+        if i is None:
+            continue
+        known[i] = True
+        if a.cluster_id is not None:
+            members[a.cluster_id].append(i)
+    pinned, pinned_rows, free_rows, free_keys = [], {}, {}, {}
+    for cluster in store.clusters(run.id):
+        rows = members.get(cluster.id, [])
+        if cluster.merged_into_id is not None or not rows:
+            continue
+        if cluster.reviewed:
+            pinned.append(cluster)
+            pinned_rows[cluster.id] = np.array(sorted(rows), dtype=int)
+        else:
+            free_rows[cluster.id] = frozenset(rows)
+            free_keys[cluster.id] = cluster.concern_key
+    return PreviousReview(pinned, pinned_rows, free_rows, free_keys, known)
+
+
 def _cluster_by_theme(
     themes: Sequence[str], embeddings: np.ndarray, lemmas: Sequence[Sequence[str]],
-    embedder: Embedder, settings: ClusteringSettings,
+    embedder: Embedder, settings: ClusteringSettings, previous: PreviousReview | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Global labels (unique across themes) and features, clustering each theme alone."""
+    """Global labels and features, clustering each theme alone.
+
+    Labels 0..P-1 are the previous run's pinned clusters (in ``previous.pinned``
+    order); fresh clusters are numbered after them.
+    """
     n = len(themes)
+    previous = previous or PreviousReview.empty(n)
     groups = {t: np.flatnonzero(np.asarray(themes) == t) for t in sorted(set(themes))}
     if not settings.per_theme:
         groups = {"*": np.arange(n)}
+    features = _group_features(groups, embeddings, lemmas, embedder, settings)
     labels = np.full(n, -1, dtype=int)
-    features: np.ndarray | None = None
-    offset = 0
+    for key, cluster in enumerate(previous.pinned):
+        labels[previous.pinned_rows[cluster.id]] = key
+    _join_pinned(labels, features, themes, previous, settings.per_theme)
+    offset = len(previous.pinned)
     for members in groups.values():
-        result = cluster_group(embeddings[members], embedder, [lemmas[i] for i in members], settings)
-        if features is None:
-            features = np.zeros((n, result.features.shape[1]), dtype=np.float32)
-        if result.features.shape[1] != features.shape[1]:
-            # the lexical block may be missing for tiny groups; pad to a common width
-            width = max(features.shape[1], result.features.shape[1])
-            features = _pad(features, width)
-            result = GroupClustering(result.labels, _pad(result.features, width))
-        features[members] = result.features
-        labels[members] = np.where(result.labels >= 0, result.labels + offset, -1)
-        offset += int(result.labels.max()) + 1 if len(result.labels) else 0
-    assert features is not None
+        free = members[labels[members] < 0]
+        if not len(free):
+            continue
+        clusterer = ConcernClusterer(k=settings.k, seed=settings.seed)
+        found = clusterer.fit_predict(features[free])
+        labels[free] = np.where(found >= 0, found + offset, -1)
+        offset += int(found.max()) + 1
     return labels, features
+
+
+def _group_features(
+    groups: dict[str, np.ndarray], embeddings: np.ndarray, lemmas: Sequence[Sequence[str]],
+    embedder: Embedder, settings: ClusteringSettings,
+) -> np.ndarray:
+    """Clustering features of every row, each group built (and centred) on its own."""
+    n = len(embeddings)
+    features: np.ndarray | None = None
+    for members in groups.values():
+        block = build_features(
+            embeddings[members], embedder.blocks, [lemmas[i] for i in members],
+            lexical_weight=settings.lexical_weight, seed=settings.seed,
+        )
+        if features is None:
+            features = np.zeros((n, block.shape[1]), dtype=np.float32)
+        if block.shape[1] != features.shape[1]:
+            # the lexical block may be missing for tiny groups; pad to a common width
+            width = max(features.shape[1], block.shape[1])
+            features, block = _pad(features, width), _pad(block, width)
+        features[members] = block
+    assert features is not None
+    return features
+
+
+def _join_pinned(
+    labels: np.ndarray, features: np.ndarray, themes: Sequence[str], previous: PreviousReview, per_theme: bool
+) -> None:
+    """New rows join the nearest open pinned cluster of their theme when they fit it.
+
+    A row fits when its similarity to the cluster's centre is at least that of the
+    cluster's 10th-percentile member: it is as typical as the members staff kept.
+    Locked clusters take no one.
+    """
+    open_keys = [k for k, c in enumerate(previous.pinned) if not c.locked and c.relevant]
+    new_rows = np.flatnonzero(~previous.known & (labels < 0))
+    if not open_keys or not len(new_rows):
+        return
+    centres, floors = [], []
+    for key in open_keys:
+        rows = previous.pinned_rows[previous.pinned[key].id]
+        centre = l2_normalise(features[rows].mean(axis=0, keepdims=True))[0]
+        centres.append(centre)
+        floors.append(float(np.percentile(features[rows] @ centre, 10)))
+    sims = l2_normalise(features[new_rows]) @ np.asarray(centres).T  # (new, open)
+    cluster_theme = np.array([previous.pinned[k].theme for k in open_keys])
+    for j, i in enumerate(new_rows):
+        fits = sims[j] >= np.asarray(floors)
+        if per_theme:
+            fits &= cluster_theme == themes[i]
+        if fits.any():
+            best = int(np.argmax(np.where(fits, sims[j], -np.inf)))
+            labels[i] = open_keys[best]
+
+
+def carry_review(
+    clusters: list[dict], labels: np.ndarray, contributions: Sequence[Contribution], previous: PreviousReview
+) -> list[dict]:
+    """Give every cluster row its identity: staff decisions of pinned clusters, inherited keys of free ones.
+
+    A pinned cluster keeps its theme, staff label, lock and relevance and is linked to
+    its previous record (``previous_id``) so measures follow it. A fresh cluster holding
+    more than half of a previous unreviewed cluster's rows inherits its key; otherwise
+    its key is derived from its members' content, so the same input gives the same keys.
+    """
+    out = []
+    for row in clusters:
+        key = row["key"]
+        members = np.flatnonzero(labels == key)
+        if key < len(previous.pinned):
+            old = previous.pinned[key]
+            row = {**row, "theme": old.theme, "locked": old.locked, "relevant": old.relevant, "reviewed": True,
+                   "label_source": old.label_source, "concern_key": old.concern_key or _content_key(members, contributions),
+                   "previous_id": old.id}
+            if old.label_source == "staff":
+                row["label"] = old.label
+        else:
+            row = {**row, "concern_key": _inherited_key(members, previous) or _content_key(members, contributions)}
+        out.append(row)
+    return out
+
+
+def _inherited_key(members: np.ndarray, previous: PreviousReview) -> str | None:
+    rows = set(members.tolist())
+    for cluster_id, old_rows in previous.free_rows.items():
+        if len(rows & old_rows) * 2 > max(len(rows), len(old_rows)):
+            return previous.free_keys[cluster_id]
+    return None
+
+
+def _content_key(members: np.ndarray, contributions: Sequence[Contribution]) -> str:
+    digest = hashlib.sha256("".join(sorted(contributions[i].content_hash for i in members)).encode())
+    return digest.hexdigest()[:32]
+
+
+def _map_coordinates(themes: Sequence[str], features: np.ndarray) -> np.ndarray:
+    """(n, 2) positions for the workbench map: a PCA of each theme's features, scaled to [-1, 1]."""
+    xy = np.zeros((len(themes), 2), dtype=np.float32)
+    for theme in sorted(set(themes)):
+        rows = np.flatnonzero(np.asarray(themes) == theme)
+        if len(rows) < 3:
+            continue
+        centred = features[rows] - features[rows].mean(axis=0)
+        _, _, vt = np.linalg.svd(centred, full_matrices=False)
+        components = vt[:2]
+        # fix each axis' sign so the same input always draws the same map
+        signs = np.sign(components[np.arange(len(components)), np.abs(components).argmax(axis=1)])
+        projected = centred @ (components * signs[:, None]).T
+        scale = np.abs(projected).max(axis=0)
+        xy[rows, : projected.shape[1]] = projected / np.where(scale > 0, scale, 1)
+    return xy
 
 
 def _pad(x: np.ndarray, width: int) -> np.ndarray:
@@ -250,7 +423,10 @@ def _districts_of(contribution: Contribution, detected: Sequence[str], resources
     gazetteer = resources.vocab.gazetteer
     if given and gazetteer is not None:
         given = gazetteer.canonical(given) or given
-    return tuple(dict.fromkeys([*([given] if given else []), *detected]))
+    # mentioned_districts: found in the raw note at import, before pseudonymisation
+    # masked addresses; None on notes imported before that column existed.
+    mentioned = contribution.mentioned_districts or []
+    return tuple(dict.fromkeys([*([given] if given else []), *mentioned, *detected]))
 
 
 def describe_clusters(
