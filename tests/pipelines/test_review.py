@@ -249,9 +249,14 @@ def test_staff_decisions_survive_a_new_batch_and_a_reanalysis(
     merged = review.merge({a.id: a.version, b.id: b.version}, label="Zusammengelegt")
     tafel = _cluster_with(review, "Tafel hat einen Aufnahmestopp")
     locked = review.set_locked(tafel.id, True, tafel.version)
-    keys = {"renamed": renamed.concern_key, "merged": merged.concern_key, "locked": locked.concern_key}
+    taken = {renamed.id, merged.id, locked.id}
+    source, target = [c for c in review.clusters() if c.id not in taken and c.size >= 2][:2]
+    moved_note = review.cluster(source.id).members[0]
+    moved_to = review.move(moved_note.id, target.id, {source.id: source.version, target.id: target.version})
+    keys = {"renamed": renamed.concern_key, "merged": merged.concern_key, "locked": locked.concern_key,
+            "moved_to": moved_to.concern_key}
     members = {"renamed": _texts(review, renamed.id), "merged": _texts(review, merged.id),
-               "locked": _texts(review, locked.id)}
+               "locked": _texts(review, locked.id), "moved_to": _texts(review, moved_to.id)}
 
     new_batch = write_csv(tmp_path / "nachtrag.csv", [
         {"text": "Stromsperren nehmen bei Familien zu", "table": "5", "theme": "Einkommen", "round": "3"},
@@ -270,6 +275,8 @@ def test_staff_decisions_survive_a_new_batch_and_a_reanalysis(
     assert after[keys["merged"]].label == "Zusammengelegt"
     frozen = after[keys["locked"]]
     assert frozen.locked and {m.text for m in frozen.members} == members["locked"]
+    assert moved_note.text in {m.text for m in after[keys["moved_to"]].members}
+    assert {m.text for m in after[keys["moved_to"]].members} >= members["moved_to"]
     newcomer = _cluster_with(review, "Mieterstrom")
     assert newcomer.concern_key not in keys.values()
     assert review.measure(measure.id).cluster_ids == (kept.id,)
