@@ -1,67 +1,111 @@
-"""Ingest: tabular exports (CSV, TSV, Excel) → validated, deduplicated Contribution rows.
+"""Ingest: the table hosts' notes (Word, text, Markdown, Excel, ODS, CSV/TSV) → Contribution rows.
 
-German office exports come as UTF-8, UTF-8 with BOM or Windows-1252, delimited by
-``;``, ``,`` or tabs. Every problem becomes an :class:`InputError` with a German
-message that names the file and the fix. All files of one call are stored in one
-transaction: a bad file leaves the database as it was.
+For every file: read its blocks (:mod:`pipelines.documents`), take table, round and
+theme from the row, the nearest heading, the file name or the manifest (in that
+order: what the notes say wins), cut paragraphs into contributions
+(:func:`nlp.structure.split_contributions`), clean them. Then, for all notes of the
+batch together: find the districts a note names in its raw text, pseudonymise it,
+hash it, and store the new ones – all files in one transaction.
+
+Failures. A file that cannot be used (unsupported, damaged, protected, empty, too
+large, no text column) or a row that cannot be used (round not a number) is a
+*failure* with a German reason that names file and line.
+
+* ``strict=True`` (the default of :func:`import_files`; ``taten import --strict``):
+  the first failure raises :class:`InputError` and nothing is stored.
+* ``strict=False`` (``taten import`` and :func:`import_uploads` by default): failed
+  files and rows are listed in the report and skipped; the good ones are stored.
+
+Either way a database error rolls the whole batch back. Importing the same notes
+again adds nothing: the content hash covers the stored (pseudonymised) text, the
+metadata and the occurrence number of an identical note within its file.
 """
 
 from __future__ import annotations
 
-import csv
+import fnmatch
+import glob
 import hashlib
-import io
 import logging
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from models.store import Store
 from nlp.districts import Gazetteer
+from nlp.structure import HeadingStack, NoteMeta, looks_like_heading, parse_filename, split_contributions
 from nlp.text import clean_text, contains_markup, text_hash
 from nlp.themes import Taxonomy
+from pipelines import documents
+from pipelines.documents import COLUMN_ALIASES, SINGLE_COLUMN, Block, decode_bytes, sniff_delimiter  # noqa: F401
 from pipelines.errors import InputError
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 logger = logging.getLogger(__name__)
 
-MAX_FILE_BYTES = 100 * 1024 * 1024
+MAX_FILE_BYTES = documents.MAX_FILE_BYTES
+MAX_TEXT_FILE_BYTES = documents.MAX_TEXT_FILE_BYTES
 MAX_TEXT_CHARS = 10_000
-TABULAR_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm"}
+TABULAR_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".ods"}
+MANIFEST_NAMES = ("taten-manifest.yml", "taten-manifest.yaml")
 _ROUND_NUMBER = re.compile(r"(\d+)(?:[.,]0+)?(?!\d)")
-SINGLE_COLUMN = "\x1f"  # "delimiter" of a one-column file: a control character no note keeps
-
-# Accepted header names (case-insensitive) for each field.
-COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
-    "text": ("text", "beitrag", "notiz", "anmerkung", "inhalt", "aussage"),
-    "table": ("table", "tisch", "thementisch", "tisch_nr", "tischnummer"),
-    "theme": ("theme", "thema", "themenfeld"),
-    "district": ("district", "sozialraum", "stadtteil", "bezirk", "quartier"),
-    "round": ("round", "runde"),
-    "stakeholder_group": ("stakeholder_group", "stakeholder", "gruppe", "akteursgruppe", "institution"),
-    "id": ("id",),
-}
+_SKIPPED_SILENTLY = re.compile(r"^(?:\.|~\$|\.~lock\.)|^(?:thumbs\.db|desktop\.ini)$", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
+# -- reports ----------------------------------------------------------------
+
+
+@dataclass
 class FileReport:
-    """What one file contributed."""
+    """What one file contributed. ``error`` is set when the whole file failed.
+
+    ``rows`` counts the notes read (rows, bullets, sentences of paragraphs);
+    ``failed`` the notes that could not be used; ``reasons`` says why, in German.
+    """
 
     file: str
-    rows: int
-    imported: int
-    duplicates: int
-    empty: int
-    markup_removed: int
+    format: str = ""
+    rows: int = 0
+    imported: int = 0
+    duplicates: int = 0
+    empty: int = 0
+    failed: int = 0
+    markup_removed: int = 0
+    reasons: list[str] = field(default_factory=list)
+    pseudonymised: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def status(self) -> str:
+        if self.error:
+            return "fehlgeschlagen"
+        if self.failed:
+            return "teilweise"
+        return "ok"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "status": self.status}
 
 
 @dataclass
 class ImportReport:
+    """What one batch did, per file; ``to_dict`` is the JSON report."""
+
     conference: str
     files: list[FileReport] = field(default_factory=list)
+    dry_run: bool = False
+    strict: bool = False
+    pseudonymised: bool = False
 
     @property
     def imported(self) -> int:
@@ -70,6 +114,42 @@ class ImportReport:
     @property
     def duplicates(self) -> int:
         return sum(f.duplicates for f in self.files)
+
+    @property
+    def empty(self) -> int:
+        return sum(f.empty for f in self.files)
+
+    @property
+    def failed(self) -> int:
+        return sum(f.failed for f in self.files)
+
+    @property
+    def failed_files(self) -> list[FileReport]:
+        return [f for f in self.files if f.error]
+
+    @property
+    def pseudonymised_counts(self) -> dict[str, int]:
+        total: Counter[str] = Counter()
+        for f in self.files:
+            total.update(f.pseudonymised)
+        return dict(total)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "conference": self.conference,
+            "dry_run": self.dry_run,
+            "strict": self.strict,
+            "pseudonymised": self.pseudonymised,
+            "totals": {
+                "files": len(self.files), "failed_files": len(self.failed_files), "imported": self.imported,
+                "duplicates": self.duplicates, "empty": self.empty, "failed": self.failed,
+                "pseudonymised": self.pseudonymised_counts,
+            },
+            "files": [f.to_dict() for f in self.files],
+        }
+
+
+# -- vocabularies, manifest, sources ----------------------------------------
 
 
 @dataclass(frozen=True)
@@ -85,201 +165,468 @@ class Vocabularies:
             return None
         return self.stakeholder_aliases.get(value.strip().casefold(), value.strip())
 
+    def theme(self, value: str | None) -> str | None:
+        if self.taxonomy is not None:
+            return self.taxonomy.canonical(value)
+        return value.strip() if value and value.strip() else None
 
-def decode_bytes(raw: bytes, name: str) -> str:
-    """Text of a file in UTF-8 (with or without BOM) or Windows-1252.
+    def district(self, value: str | None) -> str | None:
+        if not value or not value.strip():
+            return None
+        return (self.gazetteer.canonical(value) if self.gazetteer else None) or value.strip()
 
-    Raises:
-        InputError: the bytes are binary or in no supported encoding.
+
+class ManifestFile(BaseModel):
+    """What the manifest says about the files whose name matches a pattern."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    table: str | int | None = None
+    theme: str | None = None
+    round: int | None = None
+    district: str | None = None
+    stakeholder_group: str | None = None
+
+
+class Manifest(BaseModel):
+    """``taten-manifest.yml``: what the notes do not say themselves.
+
+    .. code-block:: yaml
+
+        conference: Sozialraumkonferenz Düren 2026
+        date: "2026-03-18"
+        city: Düren
+        files:
+          Tisch3_Wohnen_Runde2.docx: {district: Nord-Düren}
+          "runde1/*": {round: 1}
     """
-    if b"\x00" in raw[:65536]:
-        raise InputError(
-            f"{name}: Die Datei ist keine Textdatei (Binärdaten). "
-            "Bitte als CSV (UTF-8) oder Excel-Datei exportieren."
-        )
-    for encoding in ("utf-8-sig", "cp1252"):
+
+    model_config = ConfigDict(extra="forbid")
+
+    conference: str | None = None
+    date: str | None = None
+    city: str | None = None
+    files: dict[str, ManifestFile] = {}
+
+    @classmethod
+    def from_yaml(cls, path: Path) -> Manifest:
+        """Raises: InputError: unreadable YAML or unknown keys."""
         try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InputError(
-        f"{name}: Die Zeichenkodierung ist unbekannt. Bitte als CSV in UTF-8 speichern."
-    )
+            raw = yaml.safe_load(Path(path).read_text(encoding="utf-8-sig")) or {}
+            if "date" in raw and raw["date"] is not None:
+                raw["date"] = str(raw["date"])
+            return cls.model_validate(raw)
+        except (OSError, yaml.YAMLError, ValidationError, TypeError) as exc:
+            detail = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else type(exc).__name__
+            raise InputError(f"{Path(path).name}: Die Manifest-Datei ist nicht lesbar ({detail}).") from exc
+
+    def for_file(self, name: str) -> ManifestFile:
+        """Settings of the first pattern matching the file's path or name."""
+        base = name.rsplit("/", 1)[-1]
+        for pattern, settings in self.files.items():
+            if fnmatch.fnmatch(name, pattern) or fnmatch.fnmatch(base, pattern):
+                return settings
+        return ManifestFile()
 
 
-def sniff_delimiter(text: str) -> str:
-    """``;``, ``,`` or tab, whichever splits the first lines most consistently.
+@dataclass(frozen=True)
+class Source:
+    """One file to import: from disk (``path``) or uploaded (``data``); ``name`` is shown to people."""
 
-    Only delimiters found in the header line count: a header without any is a
-    single column, whose notes may well hold ``,`` or ``;`` (``&amp;``).
+    name: str
+    path: Path | None = None
+    data: bytes | None = None
+    error: str | None = None  # known before reading: missing, unsupported
+
+    def size(self) -> int:
+        if self.data is not None:
+            return len(self.data)
+        assert self.path is not None
+        try:
+            return self.path.stat().st_size
+        except OSError as exc:
+            raise InputError(f"{self.name}: Datei nicht gefunden oder nicht lesbar ({exc.strerror}).") from exc
+
+    def read(self) -> bytes:
+        if self.data is not None:
+            return self.data
+        assert self.path is not None
+        try:
+            return self.path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"{self.name}: Datei nicht lesbar ({exc.strerror}).") from exc
+
+
+def collect_sources(paths: Sequence[Path | str]) -> tuple[list[Source], Manifest | None]:
+    """Files named, in folders (recursively) and matched by globs, in a stable order.
+
+    A ``taten-manifest.yml`` in a named folder is read, not imported. Hidden files and
+    Office lock files (``~$Tisch3.docx``) are left out silently; other files of
+    unsupported types come back with their reason, to be listed and skipped.
     """
-    sample = "\n".join(text.splitlines()[:50])
-    header = sample.splitlines()[0] if sample else ""
-    candidates = "".join(d for d in ";,\t" if d in header)
-    if not candidates:
-        return SINGLE_COLUMN
-    if len(candidates) == 1:
-        return candidates
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=candidates).delimiter
-    except csv.Error:
-        return max(candidates, key=header.count)
+    sources: list[Source] = []
+    manifest: Manifest | None = None
+    seen: set[Path] = set()
 
+    def add(path: Path, name: str) -> None:
+        resolved = path.resolve()
+        if resolved in seen:
+            return
+        seen.add(resolved)
+        error = None if documents.file_format(name) else documents.unsupported_reason(name)
+        sources.append(Source(name=name, path=path, error=error))
 
-def read_table(path: Path) -> pd.DataFrame:
-    """A file as a DataFrame of strings, columns renamed to the canonical field names.
-
-    Raises:
-        InputError: empty, too large, unreadable, or without a text column.
-    """
-    name = path.name
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise InputError(f"{name}: Datei nicht gefunden oder nicht lesbar ({exc.strerror}).") from exc
-    if size == 0:
-        raise InputError(f"{name}: Die Datei ist leer. Bitte eine Datei mit Beiträgen wählen.")
-    if size > MAX_FILE_BYTES:
-        raise InputError(
-            f"{name}: Die Datei ist zu groß ({size / 1e6:.0f} MB, höchstens "
-            f"{MAX_FILE_BYTES / 1e6:.0f} MB). Bitte in mehrere Dateien aufteilen."
-        )
-    suffix = path.suffix.lower()
-    if suffix not in TABULAR_SUFFIXES:
-        raise InputError(
-            f"{name}: Dateityp {suffix or '(ohne Endung)'} wird nicht unterstützt. "
-            "Erlaubt sind CSV, TSV und Excel (.xlsx)."
-        )
-    try:
-        if suffix in {".xlsx", ".xlsm"}:
-            frame = pd.read_excel(path, dtype=str, engine="openpyxl").fillna("")
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            for found in sorted(p for p in path.rglob("*") if p.is_file()):
+                relative = found.relative_to(path)
+                if any(_SKIPPED_SILENTLY.search(part) for part in relative.parts):
+                    continue
+                if found.name in MANIFEST_NAMES:
+                    manifest = manifest or Manifest.from_yaml(found)
+                    continue
+                add(found, relative.as_posix())
+        elif not path.exists() and glob.has_magic(str(given)):
+            matches = sorted(Path(m) for m in glob.glob(str(given), recursive=True))
+            if not matches:
+                sources.append(Source(name=str(given), error="Kein passender Dateiname gefunden."))
+            for match in matches:
+                if match.is_file() and not _SKIPPED_SILENTLY.search(match.name):
+                    add(match, match.name)
+        elif not path.exists():
+            sources.append(Source(name=path.name, path=path, error="Datei nicht gefunden oder nicht lesbar."))
         else:
-            text = decode_bytes(path.read_bytes(), name)
-            if not text.strip():
-                raise InputError(f"{name}: Die Datei ist leer. Bitte eine Datei mit Beiträgen wählen.")
-            frame = pd.read_csv(
-                io.StringIO(text), sep=sniff_delimiter(text), dtype=str, keep_default_na=False,
-                engine="python", skip_blank_lines=True,
-            ).fillna("")  # rows with fewer fields than the header
-    except InputError:
-        raise
-    except Exception as exc:  # pandas/openpyxl raise many kinds; all mean "unreadable"
-        raise InputError(
-            f"{name}: Die Datei ist nicht lesbar ({type(exc).__name__}). "
-            "Bitte als CSV (UTF-8, Trennzeichen ; oder ,) oder als Excel-Datei speichern."
-        ) from exc
-    return _canonical_columns(frame, name)
+            add(path, path.name)
+    return sources, manifest
 
 
-def _canonical_columns(frame: pd.DataFrame, name: str) -> pd.DataFrame:
-    lookup = {str(c).strip().lstrip("\ufeff").casefold(): c for c in frame.columns}
-    renamed = {}
-    for field_name, aliases in COLUMN_ALIASES.items():
-        for alias in aliases:
-            if alias in lookup:
-                renamed[lookup[alias]] = field_name
-                break
-    if "text" not in renamed.values():
-        found = ", ".join(str(c) for c in frame.columns) or "keine"
-        raise InputError(
-            f"{name}: Spalte 'text' fehlt (gefunden: {found}). "
-            "Bitte die Spalte mit den Beiträgen 'text' nennen."
-        )
-    frame = frame.rename(columns=renamed)[list(dict.fromkeys(renamed.values()))]
-    return frame.astype(str).apply(lambda col: col.str.strip())
+# -- parsing one file --------------------------------------------------------
 
 
-def _parse_round(value: str, name: str, line: int) -> int | None:
+@dataclass
+class _Note:
+    raw: str  # cleaned, not yet pseudonymised: never logged, never stored
+    row: dict[str, Any]
+
+
+@dataclass
+class _ParsedFile:
+    source: Source
+    report: FileReport
+    sha256: str = ""
+    notes: list[_Note] = field(default_factory=list)
+
+
+def _parse_round(value: str, name: str, position: str) -> int | None:
     """The one whole number in ``value``: ``"Runde 2"``, ``"2."`` and ``"2,0"`` are 2."""
     if not value:
         return None
     numbers = _ROUND_NUMBER.findall(value)
     if len(numbers) != 1:
-        raise InputError(f"{name}, Zeile {line}: Runde '{value}' ist keine Zahl. Bitte z. B. 1, 2 oder 3 eintragen.")
+        raise InputError(f"{name}, {position}: Runde '{value}' ist keine Zahl. Bitte z. B. 1, 2 oder 3 eintragen.")
     return int(numbers[0])
 
 
-def contribution_rows(
-    frame: pd.DataFrame, source: str, vocab: Vocabularies
-) -> tuple[list[dict[str, Any]], int, int]:
-    """Rows ready for the store, the count of empty rows and of rows whose markup was removed.
+def _parse_file(
+    source: Source, vocab: Vocabularies, manifest: Manifest | None, *, strict: bool
+) -> _ParsedFile:
+    """Notes of one file; in lenient mode a failure is recorded in the report instead of raised."""
+    name = source.name
+    report = FileReport(file=name, format=documents.file_format(name) or "")
+    parsed = _ParsedFile(source, report)
+    try:
+        if source.error:
+            raise InputError(f"{name}: {source.error}")
+        documents.check_size(name, source.size(), limit=MAX_FILE_BYTES, text_limit=MAX_TEXT_FILE_BYTES)
+        data = source.read()
+        parsed.sha256 = hashlib.sha256(data).hexdigest()
+        result = documents.read_blocks(
+            name, data, lambda line: looks_like_heading(line, vocab.taxonomy, vocab.gazetteer)
+        )
+        report.format = result.format
+        report.reasons.extend(result.notes)
+        _notes_of(parsed, result.blocks, vocab, manifest, strict=strict)
+        if not parsed.notes and not report.failed:
+            what = "alle Zeilen der Spalte 'text' sind leer" if any(b.kind == "row" for b in result.blocks) \
+                else "die Datei enthält nur Überschriften oder leere Zeilen"
+            raise InputError(f"{name}: Keine Beiträge gefunden – {what}.")
+    except InputError as exc:
+        if strict:
+            raise
+        report.error = str(exc)
+        report.reasons.append(str(exc).removeprefix(f"{name}: "))
+        parsed.notes = []
+    return parsed
 
-    The content hash covers text and metadata plus the occurrence number of an
-    identical row within the file, so a note written twice at a table stays twice,
-    while importing the same file again adds nothing.
-    """
-    rows, empty, markup, seen = [], 0, 0, {}
-    for position, record in enumerate(frame.to_dict("records"), start=2):
-        raw = record.get("text", "")
-        text = clean_text(raw)
-        if contains_markup(raw):
-            markup += 1
-        if not text:
-            empty += 1
+
+def _notes_of(
+    parsed: _ParsedFile, blocks: Iterable[Block], vocab: Vocabularies, manifest: Manifest | None, *, strict: bool
+) -> None:
+    name, report = parsed.source.name, parsed.report
+    given = manifest.for_file(name) if manifest else ManifestFile()
+    fallback = parse_filename(name, vocab.taxonomy, vocab.gazetteer).over(
+        NoteMeta(
+            table=None if given.table is None else str(given.table), round=given.round,
+            theme=vocab.theme(given.theme), district=vocab.district(given.district),
+        )
+    )
+    headings = HeadingStack(vocab.taxonomy, vocab.gazetteer)
+    for block in blocks:
+        if block.kind == "heading":
+            headings.push(block.text, block.level)
             continue
-        if len(text) > MAX_TEXT_CHARS:
-            text = text[:MAX_TEXT_CHARS]
-        row = {
-            "text": text,
-            "table_label": record.get("table") or None,
-            "round": _parse_round(record.get("round", ""), source, position),
-            "theme": vocab.taxonomy.canonical(record.get("theme")) if vocab.taxonomy else (record.get("theme") or None),
-            "district": (vocab.gazetteer.canonical(record.get("district")) or record.get("district") or None)
-            if vocab.gazetteer else (record.get("district") or None),
-            "stakeholder_group": vocab.stakeholder(record.get("stakeholder_group")),
-            "source_file": source,
-            "source_position": f"Zeile {position}",
-        }
-        identity = "\x1f".join(str(row[k]) for k in ("text", "table_label", "round", "theme", "district", "stakeholder_group"))
-        occurrence = seen.get(identity, 0)
-        seen[identity] = occurrence + 1
-        row["content_hash"] = text_hash(f"{identity}\x1f{occurrence}")
-        rows.append(row)
-    return rows, empty, markup
+        meta = headings.meta.over(fallback)
+        stakeholder = given.stakeholder_group
+        if block.kind == "row":
+            fields = block.fields
+            try:
+                round_ = _parse_round(fields.get("round", ""), name, block.position)
+            except InputError as exc:
+                if strict:
+                    raise
+                report.rows += 1
+                report.failed += 1
+                report.reasons.append(str(exc).removeprefix(f"{name}, "))
+                continue
+            meta = NoteMeta(
+                table=fields.get("table") or None, round=round_, theme=vocab.theme(fields.get("theme")),
+                district=vocab.district(fields.get("district")),
+            ).over(meta)
+            stakeholder = fields.get("stakeholder_group") or stakeholder
+            texts = [block.text]
+        elif block.kind == "paragraph":
+            texts = split_contributions(block.text)
+        else:
+            texts = [block.text]
+        for index, raw in enumerate(texts, start=1):
+            report.rows += 1
+            text = clean_text(raw)
+            if contains_markup(raw):
+                report.markup_removed += 1
+            if not text:
+                report.empty += 1
+                continue
+            if len(text) > MAX_TEXT_CHARS:
+                text = text[:MAX_TEXT_CHARS]
+                report.reasons.append(f"{block.position}: Beitrag auf {MAX_TEXT_CHARS} Zeichen gekürzt.")
+            position = block.position if len(texts) == 1 else f"{block.position}, Satz {index}"
+            parsed.notes.append(_Note(raw=text, row={
+                "table_label": meta.table,
+                "round": meta.round,
+                "theme": meta.theme,
+                "district": meta.district,
+                "stakeholder_group": vocab.stakeholder(stakeholder),
+                "source_file": name[-500:],
+                "source_position": position[:200],
+                "heading_path": headings.path[:500] or None,
+            }))
 
 
-def import_files(
+# -- districts and pseudonymisation ------------------------------------------
+
+
+class Pseudonymiser(Protocol):
+    """What ingest needs of :class:`nlp.pseudonymize.Pseudonymiser`."""
+
+    def pseudonymise_texts(self, texts: Sequence[str]) -> list[Any]: ...  # .text, .counts
+
+
+@lru_cache(maxsize=4)
+def _district_pipeline(gazetteer: Gazetteer) -> Language:
+    """Tokenizer and district matcher only: the lemmatizer is not needed at import."""
+    from nlp.lemmatize import build_pipeline
+
+    nlp = build_pipeline(gazetteer.entries)
+    nlp.remove_pipe("taten_simplemma")
+    return nlp
+
+
+def mentioned_districts(texts: Sequence[str], gazetteer: Gazetteer | None) -> list[list[str] | None]:
+    """(n,) districts each raw text names, in order of first mention; None without a gazetteer."""
+    if gazetteer is None:
+        return [None] * len(texts)
+    nlp = _district_pipeline(gazetteer)
+    return [list(doc._.districts) for doc in nlp.pipe(texts, batch_size=512)]
+
+
+def _finish_notes(
+    parsed_files: Sequence[_ParsedFile], vocab: Vocabularies, pseudonymiser: Pseudonymiser | None
+) -> None:
+    """Districts from the raw text, then pseudonymised text, then the content hash."""
+    notes = [n for p in parsed_files for n in p.notes]
+    raws = [n.raw for n in notes]
+    districts = mentioned_districts(raws, vocab.gazetteer)
+    results = pseudonymiser.pseudonymise_texts(raws) if pseudonymiser is not None and raws else None
+    for i, note in enumerate(notes):
+        note.row["mentioned_districts"] = districts[i]
+        note.row["text"] = results[i].text if results is not None else note.raw
+        note.raw = ""  # the raw text goes no further
+    offset = 0
+    for parsed in parsed_files:
+        if results is not None:
+            counts: Counter[str] = Counter()
+            for result in results[offset: offset + len(parsed.notes)]:
+                counts.update(result.counts)
+            parsed.report.pseudonymised = {k: v for k, v in sorted(counts.items()) if v}
+        offset += len(parsed.notes)
+        seen: dict[str, int] = {}
+        for note in parsed.notes:
+            row = note.row
+            identity = "\x1f".join(
+                str(row[k]) for k in ("text", "table_label", "round", "theme", "district", "stakeholder_group")
+            )
+            occurrence = seen.get(identity, 0)
+            seen[identity] = occurrence + 1
+            row["content_hash"] = text_hash(f"{identity}\x1f{occurrence}")
+
+
+# -- the batch ---------------------------------------------------------------
+
+
+def import_sources(
     store: Store,
-    paths: Sequence[Path],
-    conference: str,
+    sources: Sequence[Source],
+    conference: str | None,
     vocab: Vocabularies,
     *,
     date: str | None = None,
     city: str | None = None,
     dry_run: bool = False,
+    strict: bool = True,
+    pseudonymiser: Pseudonymiser | None = None,
+    manifest: Manifest | None = None,
 ) -> ImportReport:
-    """Import tabular files into ``conference`` in one transaction.
+    """Import files into ``conference`` in one transaction (see the module docstring).
+
+    Args:
+        conference: name of the conference; None takes the manifest's.
+        strict: the first failed file or row raises and nothing is stored.
+        pseudonymiser: masks names, addresses … before storing; None stores the text as written.
+        manifest: fills in conference, date, city and per-file metadata the notes lack.
 
     Raises:
-        InputError: any file is unusable; nothing is stored then.
+        InputError: no conference named; in strict mode any failure, naming file and line.
     """
-    report = ImportReport(conference=conference)
-    parsed = []
-    for path in paths:
-        path = Path(path)
-        frame = read_table(path)
-        rows, empty, markup = contribution_rows(frame, path.name, vocab)
-        if not rows:
-            raise InputError(f"{path.name}: Keine Beiträge gefunden – alle Zeilen der Spalte 'text' sind leer.")
-        parsed.append((path, frame, rows, empty, markup))
-    with store.transaction() as session:
-        record = store.ensure_conference(session, conference, date=date, city=city)
-        known = store.known_hashes(session, record.id)
-        for path, frame, rows, empty, markup in parsed:
-            fresh = [r for r in rows if r["content_hash"] not in known]
-            known.update(r["content_hash"] for r in fresh)
-            report.files.append(
-                FileReport(path.name, len(frame), len(fresh), len(rows) - len(fresh), empty, markup)
-            )
-            if fresh and not dry_run:
-                batch = {
-                    "source_file": path.name,
-                    "file_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-                    "n_rows": len(frame), "n_imported": len(fresh),
-                    "n_duplicates": len(rows) - len(fresh), "n_empty": empty,
-                }
-                store.add_batch(session, record.id, batch, fresh)
-        if dry_run:
-            session.rollback()
-    logger.info("Imported %d contributions into %r (%d duplicates)", report.imported, conference, report.duplicates)
+    conference = conference or (manifest.conference if manifest else None)
+    if not conference:
+        raise InputError("Kein Konferenzname: Bitte --conference angeben oder 'conference' im Manifest eintragen.")
+    date = date or (manifest.date if manifest else None)
+    city = city or (manifest.city if manifest else None)
+    report = ImportReport(conference=conference, dry_run=dry_run, strict=strict, pseudonymised=pseudonymiser is not None)
+    parsed_files = [_parse_file(source, vocab, manifest, strict=strict) for source in sources]
+    report.files = [p.report for p in parsed_files]
+    if pseudonymiser is None:
+        for parsed in parsed_files:
+            if parsed.notes:
+                parsed.report.reasons.append("Nicht pseudonymisiert: Texte wurden unverändert gespeichert.")
+    _finish_notes(parsed_files, vocab, pseudonymiser)
+    if any(p.notes for p in parsed_files):
+        with store.transaction() as session:
+            record = store.ensure_conference(session, conference, date=date, city=city)
+            known = store.known_hashes(session, record.id)
+            for parsed in parsed_files:
+                rows = [n.row for n in parsed.notes]
+                fresh = [r for r in rows if r["content_hash"] not in known]
+                known.update(r["content_hash"] for r in fresh)
+                parsed.report.imported = len(fresh)
+                parsed.report.duplicates = len(rows) - len(fresh)
+                if fresh and not dry_run:
+                    batch = {
+                        "source_file": parsed.source.name[-500:], "file_sha256": parsed.sha256,
+                        "n_rows": parsed.report.rows, "n_imported": len(fresh),
+                        "n_duplicates": len(rows) - len(fresh), "n_empty": parsed.report.empty,
+                        "n_failed": parsed.report.failed, "report": parsed.report.to_dict(),
+                    }
+                    store.add_batch(session, record.id, batch, fresh)
+            if dry_run:
+                session.rollback()
+    logger.info(
+        "Import into %r: %d new, %d duplicates, %d empty, %d failed notes, %d failed files%s",
+        conference, report.imported, report.duplicates, report.empty, report.failed,
+        len(report.failed_files), " (dry run)" if dry_run else "",
+    )
     return report
+
+
+def import_files(
+    store: Store,
+    paths: Sequence[Path | str],
+    conference: str | None,
+    vocab: Vocabularies,
+    *,
+    date: str | None = None,
+    city: str | None = None,
+    dry_run: bool = False,
+    strict: bool = True,
+    pseudonymiser: Pseudonymiser | None = None,
+    manifest: Manifest | Path | None = None,
+) -> ImportReport:
+    """Import files, folders (recursively) and globs; see :func:`import_sources`.
+
+    A ``taten-manifest.yml`` inside a given folder is used unless ``manifest`` is given.
+    """
+    sources, found = collect_sources(paths)
+    if isinstance(manifest, (str, Path)):
+        manifest = Manifest.from_yaml(Path(manifest))
+    return import_sources(
+        store, sources, conference, vocab, date=date, city=city, dry_run=dry_run, strict=strict,
+        pseudonymiser=pseudonymiser, manifest=manifest or found,
+    )
+
+
+def import_uploads(
+    store: Store,
+    uploads: Sequence[tuple[str, bytes]],
+    conference: str | None,
+    vocab: Vocabularies,
+    *,
+    date: str | None = None,
+    city: str | None = None,
+    dry_run: bool = False,
+    strict: bool = False,
+    pseudonymiser: Pseudonymiser | None = None,
+    manifest: Manifest | None = None,
+) -> ImportReport:
+    """Import uploaded files given as ``(file name, bytes)``, e.g. from the workbench's upload view.
+
+    Same path as :func:`import_files`; lenient by default, so one bad upload is
+    listed in the report while the others are stored.
+    """
+    sources = []
+    for name, data in uploads:
+        name = Path(name).name or "upload"
+        if name in MANIFEST_NAMES and manifest is None:
+            continue
+        error = None if documents.file_format(name) else documents.unsupported_reason(name)
+        sources.append(Source(name=name, data=bytes(data), error=error))
+    return import_sources(
+        store, sources, conference, vocab, date=date, city=city, dry_run=dry_run, strict=strict,
+        pseudonymiser=pseudonymiser, manifest=manifest,
+    )
+
+
+# -- one table as a DataFrame (the ``cluster`` command) ----------------------
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A tabular file as a DataFrame of strings, columns named by their canonical field names.
+
+    Raises:
+        InputError: empty, too large, unreadable, or without a text column.
+    """
+    name = Path(path).name
+    suffix = Path(path).suffix.lower()
+    if suffix not in TABULAR_SUFFIXES:
+        raise InputError(
+            f"{name}: Dateityp {suffix or '(ohne Endung)'} wird nicht unterstützt. "
+            "Erlaubt sind CSV, TSV, Excel (.xlsx) und LibreOffice (.ods)."
+        )
+    source = Source(name=name, path=Path(path))
+    documents.check_size(name, source.size(), limit=MAX_FILE_BYTES, text_limit=MAX_FILE_BYTES)
+    parsed = documents.read_blocks(name, source.read())
+    rows = [{"text": b.text, **b.fields} for b in parsed.blocks if b.kind == "row"]
+    if not rows:
+        raise InputError(f"{name}: Spalte 'text' fehlt oder ist leer. Bitte die Spalte mit den Beiträgen 'text' nennen.")
+    columns = list(dict.fromkeys(k for r in rows for k in r))
+    return pd.DataFrame(rows, columns=columns).fillna("").astype(str)
