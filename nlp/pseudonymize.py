@@ -1,0 +1,567 @@
+"""Rule-based German pseudonymisation of conference notes.
+
+Runs before a note is stored, embedded or logged. Personal data is replaced by typed
+placeholders (:data:`PLACEHOLDERS`); everything that carries meaning for social planning
+stays: district names, streets without a house number, institutions ("Kita Sonnenschein",
+"Burgau-Gymnasium"), landmarks, and public office holders named in their role.
+
+Detectors, one precompiled pass each, in order of precedence where spans overlap:
+
+==============  ===========================================================================
+E-MAIL          ``name@domain.tld``, also ``name(at)domain.tld``
+IBAN            ``DE`` + 20 digits with or without spaces; other countries when the
+                ISO 13616 check digits are valid
+AKTENZEICHEN    the number after a trigger (Az., Aktenzeichen, Fallnummer, Fall-Nr.,
+                Vorgangsnummer, Geschäftszeichen, BG-Nummer, Tgb.-Nr., Kundennummer ...),
+                and court/prosecution numbers such as ``3 K 123/24``, ``123 Js 456/24``
+IBAN, date      a date after geb./geboren (am)/Geburtsdatum/Geb.-Datum or ``*``
+of birth        (``12.03.1985``, ``3. März 1990``, ``12.3.85``, ``geb. 1944``); other dates stay
+TELEFON         German formats: ``+49 2421 12345``, ``0049 …``, ``02421/123456``,
+                ``(0171) 123 45 67``, ``0171-1234567``; numbers without a leading 0 only
+                after Tel./Telefon/Handy/Mobil/Rufnummer
+ADRESSE         a street with a house number (``Kölner Landstraße 12``, ``Am Ellernbusch 4a``,
+                ``Hauptstr. 3``, ``Goethestraße 3-5``), with postcode and city when they follow
+NAME            see below
+==============  ===========================================================================
+
+Names (no German NER model is available offline, so the rules are explicit):
+
+* An Anrede (Frau, Herr, Herrn, Fr., Hr.) with optional titles (Dr., Prof.) and the
+  capitalised tokens after it: ``Frau Dr. Schmitz`` → ``[NAME]``. After "Familie", "Fam.",
+  "Ehepaar", "Eheleute" only the surname is masked (``Familie [NAME]``), so the note still
+  says that a family is meant. After an article ("die Frau …") the next token must be a
+  listed surname or a word unknown to the German lexicon, so "eine Frau Hilfe …" stays.
+* A listed first name (``data/names/first_names.txt``), alone or with the surname or
+  initial after it (``Anna Becker``, ``Mehmet``, ``Jana K.``, ``Annas``). First names that
+  are also German words (``ambiguous_first_names.txt``: Rose, Wolf, August …) count only
+  beside a surname.
+* Surnames (``surnames.txt``) count beside a first name, an Anrede, an initial (``A. Krüger``)
+  or a role noun (``Hausmeister Becker``, ``Bezirksbeamter Jansen``); alone only when they
+  are no German word (``Kowalski vom ASD``), so "Koch", "Bauer", "Fischer", "Weber" as
+  occupations stay.
+
+Role + name: a *public office holder* named in their role stays, with or without an Anrede:
+``Bürgermeister Müller``, ``Herr Landrat Spelthahn``, ``Ortsvorsteherin Frau Jansen``,
+``Stadträtin Hansen``. They act in public and the committee needs to know who promised what.
+Public offices are elected or politically appointed ones (Bürgermeister, Landrat,
+Ortsvorsteher, Stadtrat, Ratsmitglied, Dezernent, Beigeordneter, Abgeordneter, Minister,
+Polizeipräsident …; see ``_OFFICES``). Staff named with their job are masked, because they
+are employees, not office holders: ``Schulleiterin Frau Hermanns`` → ``Schulleiterin [NAME]``,
+``Frau Dr. Schmitz vom Jugendamt`` → ``[NAME] vom Jugendamt``. Role words without a name
+("die Bürgermeisterin", "der Leiter des Jugendamts") are never masked.
+
+Gazetteer entries (district names and variants, streets, institutions, landmarks) are never
+masked as names. A gazetteer street *with* a house number is an address and is masked;
+callers that need the district (``pipelines``) detect districts on the raw text first.
+
+Placeholders are never re-masked, and no detector reads across one, so pseudonymisation is
+idempotent: ``pseudonymise(pseudonymise(x).text) == pseudonymise(x).text``. Switching it off
+is a setting (``NlpSettings.pseudonymise``) read by the pipelines, never a default here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+import simplemma
+
+from nlp.districts import Gazetteer
+
+PLACEHOLDERS = {
+    "NAME": "[NAME]",
+    "TELEFON": "[TELEFON]",
+    "E-MAIL": "[E-MAIL]",
+    "ADRESSE": "[ADRESSE]",
+    "IBAN": "[IBAN]",
+    "GEBURTSDATUM": "[GEBURTSDATUM]",
+    "AKTENZEICHEN": "[AKTENZEICHEN]",
+}
+# Where spans of two kinds overlap, the earlier kind wins.
+PRECEDENCE = ("E-MAIL", "IBAN", "AKTENZEICHEN", "GEBURTSDATUM", "TELEFON", "ADRESSE", "NAME")
+
+DEFAULT_NAMES_DIR = Path(__file__).resolve().parent.parent / "data" / "names"
+
+
+@dataclass(frozen=True)
+class PiiSpan:
+    """One piece of personal data: ``text[start:end]`` of the original text is of ``kind``."""
+
+    start: int
+    end: int
+    kind: str
+
+
+@dataclass(frozen=True)
+class Pseudonymised:
+    """A pseudonymised text and the spans of the original text that were replaced."""
+
+    text: str
+    spans: tuple[PiiSpan, ...]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Number of replaced spans per kind (only kinds that occur)."""
+        return dict(Counter(span.kind for span in self.spans))
+
+
+@dataclass(frozen=True)
+class NameLists:
+    """First names and surnames that drive name detection (see ``data/names/``)."""
+
+    first_names: frozenset[str]
+    ambiguous_first_names: frozenset[str] = field(default_factory=frozenset)
+    surnames: frozenset[str] = field(default_factory=frozenset)
+
+
+def _read_words(path: Path) -> frozenset[str]:
+    if not path.exists():
+        return frozenset()
+    words = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        words.update(line.split("#", 1)[0].split())
+    return frozenset(words)
+
+
+def load_name_lists(path: Path) -> NameLists:
+    """Read ``first_names.txt``, ``ambiguous_first_names.txt`` and ``surnames.txt`` from a folder.
+
+    Each file holds whitespace-separated names; ``#`` starts a comment. A name in the
+    ambiguous list is removed from the plain first names.
+
+    Raises:
+        FileNotFoundError: when ``path`` has no ``first_names.txt``.
+    """
+    path = Path(path)
+    first_file = path / "first_names.txt"
+    if not first_file.exists():
+        raise FileNotFoundError(f"No first-name list at {first_file}; expected data/names/first_names.txt")
+    ambiguous = _read_words(path / "ambiguous_first_names.txt")
+    return NameLists(
+        first_names=_read_words(first_file) - ambiguous,
+        ambiguous_first_names=ambiguous,
+        surnames=_read_words(path / "surnames.txt"),
+    )
+
+
+@lru_cache(maxsize=65536)
+def _is_german_word(token: str) -> bool:
+    return simplemma.is_known(token, lang="de")
+
+
+# --- building blocks ---------------------------------------------------------------------
+_UP = "A-ZÄÖÜÀ-ÖØ-ÞĀ-ſŞÇĞİ"  # upper-case letters that start a German or migrant name
+_CAP = rf"[{_UP}][^\W\d_]*(?:-[{_UP}]?[^\W\d_]+)*"  # capitalised word, hyphenated parts allowed
+# Nothing glued to a placeholder or a longer number/word: "]" and "[" count as boundaries.
+_LB = r"(?<![\w\]/.,+\-@])"
+_RB = r"(?![\w\[@])"
+
+_EMAIL = re.compile(
+    r"(?<![\w.%+\-\]])[\w.%+\-]+(?:@|\s?\((?:at|ät)\)\s?|\s?\[at\]\s?)(?:[\w\-]+\.)+[A-Za-z]{2,}(?![\w\[])"
+)
+_IBAN_DE = re.compile(r"(?<![\w\]])[Dd][Ee] ?(?:\d ?){19}\d(?![\w\[])")
+_IBAN_OTHER = re.compile(r"(?<![\w\]])[A-Z]{2}\d{2} ?(?:[A-Z0-9]{4} ?){2,7}[A-Z0-9]{1,4}(?![\w\[])")
+
+_MONTHS = (
+    r"(?:Januar|Februar|März|Maerz|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
+    r"|Jan|Feb|Mär|Apr|Jun|Jul|Aug|Sept|Sep|Okt|Nov|Dez)\.?"
+)
+_DATE = rf"(?:\d{{1,2}}\.\s?\d{{1,2}}\.\s?(?:\d{{4}}|\d{{2}})(?!\d)|\d{{1,2}}\.\s?{_MONTHS}\s\d{{4}}|(?:19|20)\d{{2}}(?![\d.]))"
+_BIRTH = re.compile(
+    rf"(?:\b(?:[Gg]eb(?:oren)?\.?|GEB\.?)(?:\s+am)?|\bGeburtsdatum|\bGeb\.?\s?-?\s?[Dd]atum|\*)\s*:?\s*({_DATE})"
+)
+
+_AZ_TRIGGER = (
+    r"(?:\b(?:Az|AZ|Aktz|Aktenz)\b\.?|\bAktenzeichen|\bGeschäftszeichen|\bGesch\.?-?Z\.?|\bFallnummer|\bFall-?Nr\.?"
+    r"|\bFallnr\.?|\bVorgangsnummer|\bVorgangs-?Nr\.?|\bVorg\.-?Nr\.?|\bTgb\.?-?Nr\.?|\bTagebuchnummer"
+    r"|\bBG-?Nummer|\bBG-?Nr\.?|\bKundennummer|\bKunden-?Nr\.?|\bVerfahrensnummer|\bErmittlungsverfahren"
+    r"|\bKassenzeichen|\bAktennummer|\bAkten-?Nr\.?|\bFallakte)"
+)
+_AZ_VALUE = r"(?:[A-Za-z0-9][\w./\-]*)(?:\s(?:[A-Z][A-Za-z]{0,3}\s)?\d[\w./\-]*)*"
+_AKTENZEICHEN = re.compile(rf"{_AZ_TRIGGER}\s*(?:[:#]\s*)?(?:(?:unter|Nr\.?|Nummer)\s*)?({_AZ_VALUE})")
+_COURT_AZ = re.compile(
+    r"(?<![\w\]/])\d{1,3}\s(?:Js|Ds|Ls|Ns|K|L|F|UF|WF|XVII|C|O|S|Ss|OWi|BvR|AR|Sa|As|Ca)\s\d{1,6}/\d{2,4}(?![\w\[])"
+)
+
+_PHONE = re.compile(
+    rf"{_LB}(?<!\]\s)"  # never right after a placeholder
+    r"(?:(?:\+|00)\s?[1-9]\d{0,2}(?:\s?\(0\))?|\(0\d{2,5}\)|0[1-9])"
+    r"(?:[ \-/]{0,3}\d+)+"
+    rf"{_RB}"
+)
+_PHONE_CONTEXT = re.compile(
+    r"\b(?:Tel(?:efon)?(?:nummer|nr)?\.?|Handy(?:nummer)?|Mobil(?:nummer|nr)?\.?|Fon|Rufnummer|Durchwahl|Fax)"
+    r"\s*:?\s*((?:\(?\d[\d()]*)(?:[ \-/]{1,3}\d+)+|\d{5,})(?![\w\[])"
+)
+
+_STREET_WORD = r"(?:straße|strasse|str\.|weg|gasse|allee|platz|ring|damm|pfad|ufer|chaussee|steig|wall|graben|gässchen)"
+_STREET_SEPARATE = r"(?:Straße|Strasse|Str\.|Weg|Gasse|Allee|Platz|Ring|Damm|Pfad|Landstraße|Chaussee|Ufer|Wall)"
+_STREET_PREP = (
+    r"(?:[Aa]m|[Ii]m|[Aa]n\s(?:der|den|dem)|[Aa]uf\s(?:der|dem|den)|[Ii]n\s(?:der|den)|[Zz]um|[Zz]ur"
+    r"|[Uu]nter\s(?:den|der|dem)|[Hh]inter\s(?:der|dem|den)|[Vv]or\s(?:dem|der|den)|[Üü]ber\s(?:der|dem|den))"
+)
+# Time and quantity words after which "am/im X 3" is no address ("im Schnitt 5 Anfragen").
+_NOT_STREET = frozenset(
+    "Jahr Jahre Monat Montag Dienstag Mittwoch Donnerstag Freitag Samstag Sonntag Wochenende Schnitt Durchschnitt "
+    "Moment Alter Winter Sommer Herbst Frühjahr Frühling Januar Februar März April Mai Juni Juli August September "
+    "Oktober November Dezember Zeitraum Vergleich Rahmen Quartal Abend Morgen Mittel Ganzen Tag Vormittag "
+    "Nachmittag Schuljahr Kindergartenjahr Haushaltsjahr Jahresverlauf Monatsschnitt Bereich Umfang Vorjahr".split()
+)
+_HOUSE_NO = r"(?:Nr\.?\s?)?\d{1,3}(?!\d)(?:\s?[a-zA-Z](?![\w]))?(?:\s?[-–/]\s?\d{1,3}[a-zA-Z]?(?!\d))?"
+_POSTCODE_CITY = rf",?\s\d{{5}}\s{_CAP}(?:\s(?:an der|am|im)\s{_CAP})?"
+# After a bare house number, a capitalised word, a unit or another number means a count.
+_NOT_AFTER_NUMBER = r"(?![/.,:]\d)(?!\s?(?:%|€|Euro|Prozent|Uhr|Mal\b|mal\b|km|m\b|qm|m²|Jahre|Min|\d|[A-ZÄÖÜ]))"
+
+
+_STREET_NAMED = re.compile(
+    rf"(?<![\w\-]){_CAP}{_STREET_WORD}|(?<![\w\-]){_CAP}(?:er|sche|scher|sches)\s{_STREET_SEPARATE}"
+    rf"|(?<![\w\-]){_CAP}-{_STREET_SEPARATE}"
+)
+
+
+def _street_pattern(extra_streets: Sequence[str]) -> re.Pattern[str]:
+    gazetteer = "|".join(re.escape(s) for s in sorted(extra_streets, key=len, reverse=True))
+    street = (
+        rf"(?:{_CAP}{_STREET_WORD}"
+        rf"|{_CAP}(?:er|sche|scher|sches)\s{_STREET_SEPARATE}|{_CAP}-{_STREET_SEPARATE}"
+        rf"|{_STREET_PREP}\s(?P<prep>{_CAP})(?:\s{_CAP})?"
+        + (rf"|{gazetteer}" if gazetteer else "")
+        + ")"
+    )
+    return re.compile(
+        rf"(?<![\w\]\-])(?P<street>{street})\s?(?P<no>{_HOUSE_NO})(?:(?P<city>{_POSTCODE_CITY})|{_NOT_AFTER_NUMBER})(?![\w\[])"
+    )
+
+
+# --- names -----------------------------------------------------------------------------------
+_TOKEN = re.compile(r"\[[A-Z\-]+\]|\w+(?:-\w+)*")
+_ANREDE = frozenset({"Frau", "Herr", "Herrn", "Fr", "Hr", "Hrn", "Frl"})
+_FAMILY = frozenset({"Familie", "Fam", "Ehepaar", "Eheleute"})
+_NEEDS_DOT = frozenset({"Fr", "Hr", "Hrn", "Frl", "Fam", "Dr", "Prof", "med", "rer", "nat", "Dipl", "St"})
+_TITLES = frozenset({"Dr", "Prof", "med", "rer", "nat", "phil", "jur", "dent", "Dipl", "Ing", "Mag", "habil"})
+_PARTICLES = frozenset({"von", "van", "de", "der", "den", "zu", "al", "el", "da", "di", "du", "le", "la", "ter", "ten", "bin", "ibn", "dos", "del"})
+_DETERMINERS = frozenset(
+    "der die das den dem des ein eine einer einem einen eines jede jeder jedem jeden keine keiner diese dieser "
+    "diesem welche welcher manche andere anderen junge jungen ältere älteren alte alten alleinerziehende "
+    "alleinerziehenden ihre ihrer seine seiner unsere unserer".split()
+)
+# Elected or politically appointed offices: a name after them stays (see module docstring).
+_OFFICES = re.compile(
+    r"(?:ober|bezirks|vize|stellvertretende[rn]?)?(?:bürgermeister(?:in)?|landr(?:at|ätin)|ortsvorsteher(?:in)?"
+    r"|stadtr(?:at|ätin)|ratsherr|ratsfrau|ratsmitglied|kreistagsmitglied|\w*dezernent(?:in)?|beigeordnete[rn]?"
+    r"|\w*abgeordnete[rn]?|\w*minister(?:in)?|staatssekretär(?:in)?|mdb|mdl|kämmer(?:er|in)|\w*präsident(?:in)?"
+    r"|\w*vorsitzende[rn]?|oberkreisdirektor(?:in)?|kreisdirektor(?:in)?|stadtdirektor(?:in)?)",
+    re.IGNORECASE,
+)
+# Job and role nouns after which a surname is a person ("Hausmeister Becker").
+_ROLE_NOUNS = re.compile(
+    r"\w*(?:lehrer|leiter|arbeiter|beamter|beamtin|berater|pfarrer|erzieher|meister|worker|pfleger|trainer"
+    r"|sprecher|vertreter|betreuer|helfer|lotse|lotsin|kommissar|polizist|vermieter|nachbar|kollege|kollegin"
+    r"|arzt|ärztin|therapeut|psychologe|psychologin|hebamme|pastor|pastorin|imam|diakon|koordinator|referent"
+    r"|manager|managerin|vater|mutter|sohn|tochter|bruder|schwester|onkel|tante|oma|opa|enkel|enkelin)"
+    r"(?:in|innen)?",
+    re.IGNORECASE,
+)
+# Institutions and places named after a person or a word that is also a first name.
+_INSTITUTION_HEADS = frozenset(
+    "Kita Kindergarten Kindertagesstätte Grundschule Schule Gymnasium Realschule Gesamtschule Hauptschule "
+    "Förderschule Familienzentrum Jugendzentrum Jugendtreff Jugendcafé Café Cafe Haus Pfarrkirche Kirche Kapelle "
+    "St Sankt Hl Stiftung Verein Seniorenzentrum Seniorenheim Altenheim Klinik Krankenhaus Hospital Moschee "
+    "Apotheke Wohnheim Gemeinde Pfarrei Hotel Restaurant Sporthalle".split()
+)
+
+
+@dataclass
+class _Tok:
+    start: int
+    end: int
+    text: str
+    dot: bool  # directly followed by "."
+
+
+class Pseudonymiser:
+    """Finds personal data in German notes and replaces it with typed placeholders.
+
+    Args:
+        gazetteer: the city's gazetteer; its entries are never masked as names, its streets
+            with a house number are addresses. ``None``: generic rules only.
+        names: first-name and surname lists; ``None`` reads ``data/names/`` on first use.
+
+    The constructor only stores its arguments; patterns are compiled on first use.
+    """
+
+    def __init__(self, gazetteer: Gazetteer | None = None, names: NameLists | None = None) -> None:
+        self.gazetteer = gazetteer
+        self.names = names
+
+    # -- compiled state ---------------------------------------------------------------------
+    @cached_property
+    def _names(self) -> NameLists:
+        return self.names if self.names is not None else load_name_lists(DEFAULT_NAMES_DIR)
+
+    @cached_property
+    def _street(self) -> re.Pattern[str]:
+        streets = []
+        if self.gazetteer is not None:
+            streets = [s for s, kind in self.gazetteer.kinds.items() if kind in ("streets", "landmarks")]
+        return _street_pattern(streets)
+
+    @cached_property
+    def _protected(self) -> re.Pattern[str] | None:
+        if self.gazetteer is None or not self.gazetteer.entries:
+            return None
+        entries = sorted(self.gazetteer.entries, key=len, reverse=True)
+        return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(e) for e in entries) + r")(?!\w)")
+
+    # -- public API -------------------------------------------------------------------------
+    def find(self, text: str) -> list[PiiSpan]:
+        """Personal data in ``text``: sorted, non-overlapping spans into ``text``."""
+        if not text:
+            return []
+        blocked = [(m.start(), m.end()) for m in re.finditer(r"\[[A-Z\-]+\]", text)]
+        candidates: list[PiiSpan] = []
+        for kind in PRECEDENCE:
+            candidates.extend(self._detect(kind, text))
+        chosen: list[PiiSpan] = []
+        taken = blocked[:]
+        for span in candidates:  # already in precedence order
+            if span.end <= span.start:
+                continue
+            if any(span.start < e and s < span.end for s, e in taken):
+                continue
+            chosen.append(span)
+            taken.append((span.start, span.end))
+        return sorted(chosen, key=lambda s: s.start)
+
+    def pseudonymise(self, text: str) -> Pseudonymised:
+        """``text`` with every found span replaced by its placeholder."""
+        spans = self.find(text)
+        parts, cursor = [], 0
+        for span in spans:
+            parts.append(text[cursor : span.start])
+            parts.append(PLACEHOLDERS[span.kind])
+            cursor = span.end
+        parts.append(text[cursor:])
+        return Pseudonymised(text="".join(parts), spans=tuple(spans))
+
+    def pseudonymise_texts(self, texts: Sequence[str]) -> list[Pseudonymised]:
+        """:meth:`pseudonymise` for each text, row-aligned with ``texts``."""
+        return [self.pseudonymise(text) for text in texts]
+
+    # -- detectors --------------------------------------------------------------------------
+    def _detect(self, kind: str, text: str) -> Iterator[PiiSpan]:
+        if kind == "E-MAIL":
+            if "@" in text or "(at)" in text or "[at]" in text or "(ät)" in text:
+                for m in _EMAIL.finditer(text):
+                    yield PiiSpan(m.start(), m.end(), kind)
+        elif kind == "IBAN":
+            for m in _IBAN_DE.finditer(text):
+                yield PiiSpan(m.start(), _rstrip(text, m.start(), m.end()), kind)
+            for m in _IBAN_OTHER.finditer(text):
+                if _iban_valid(m.group()):
+                    yield PiiSpan(m.start(), _rstrip(text, m.start(), m.end()), kind)
+        elif kind == "AKTENZEICHEN":
+            for m in _AKTENZEICHEN.finditer(text):
+                start, end = m.start(1), _rstrip(text, m.start(1), m.end(1), chars="./-")
+                if any(c.isdigit() for c in text[start:end]):
+                    yield PiiSpan(start, end, kind)
+            for m in _COURT_AZ.finditer(text):
+                yield PiiSpan(m.start(), m.end(), kind)
+        elif kind == "GEBURTSDATUM":
+            for m in _BIRTH.finditer(text):
+                yield PiiSpan(m.start(1), m.end(1), kind)
+        elif kind == "TELEFON":
+            for m in _PHONE.finditer(text):
+                end = _rstrip(text, m.start(), m.end(), chars=" -/")
+                digits = sum(c.isdigit() for c in text[m.start() : end])
+                if 7 <= digits <= 16:
+                    yield PiiSpan(m.start(), end, kind)
+            for m in _PHONE_CONTEXT.finditer(text):
+                digits = sum(c.isdigit() for c in m.group(1))
+                if 5 <= digits <= 16:
+                    yield PiiSpan(m.start(1), _rstrip(text, m.start(1), m.end(1), chars=" -/"), kind)
+        elif kind == "ADRESSE":
+            if any(c.isdigit() for c in text):
+                for m in self._street.finditer(text):
+                    start = m.start()
+                    if m.group("prep"):
+                        if m.group("prep") in _NOT_STREET:
+                            continue
+                        # "in der Kölner Landstraße 12": the street is the named one, not the phrase
+                        inner = _STREET_NAMED.search(m.group("street"), 1)
+                        if inner is not None:
+                            start += inner.start()
+                    yield PiiSpan(start, _rstrip(text, start, m.end()), kind)
+        elif kind == "NAME":
+            yield from self._names_in(text)
+
+    def _names_in(self, text: str) -> Iterator[PiiSpan]:
+        names = self._names
+        toks = [
+            _Tok(m.start(), m.end(), m.group(), m.end() < len(text) and text[m.end()] == ".")
+            for m in _TOKEN.finditer(text)
+        ]
+        if not toks:
+            return
+        protected = self._protected_tokens(text, toks)
+        first, ambiguous, surnames = names.first_names, names.ambiguous_first_names, names.surnames
+
+        def cap(t: _Tok) -> bool:
+            return t.text[0].isupper() and not t.text.startswith("[") and not any(c.isdigit() for c in t.text)
+
+        def is_initial(t: _Tok) -> bool:
+            return len(t.text) == 1 and t.text.isupper() and t.dot
+
+        def is_first(t: _Tok) -> bool:
+            parts = t.text.split("-")
+            return t.text in first or (len(parts) > 1 and all(p in first or p in ambiguous for p in parts))
+
+        def surname_like(t: _Tok) -> bool:
+            """A token that may continue a name: listed, or capitalised and no German word."""
+            if not cap(t) or t.text in _FAMILY or t.text in _ANREDE or (len(t.text) > 1 and t.text.isupper()):
+                return False
+            if t.text in surnames or t.text in first or t.text in ambiguous:
+                return True
+            parts = t.text.split("-")
+            if len(parts) > 1 and any(p in surnames for p in parts):
+                return True
+            return not _is_german_word(t.text) and not _is_german_word(t.text.lower())
+
+        def extend(j: int, limit: int = 2) -> int:
+            """Index after the name tokens that continue from ``j``."""
+            k = j
+            while k < len(toks) and k - j < limit and k not in protected:
+                t = toks[k]
+                if not _adjacent(text, toks[k - 1], t):
+                    break
+                if is_initial(t) or t.text in _PARTICLES and k + 1 < len(toks) and toks[k + 1].text in surnames:
+                    k += 1
+                    continue
+                if surname_like(t):
+                    k += 1
+                    continue
+                break
+            return k
+
+        def end_of(k: int) -> int:
+            t = toks[k - 1]
+            return t.end + 1 if is_initial(t) else t.end
+
+        i, n = 0, len(toks)
+        while i < n:
+            t = toks[i]
+            if i in protected or not t.text[0].isupper():
+                i += 1
+                continue
+            prev = toks[i - 1] if i > 0 and _adjacent(text, toks[i - 1], t) else None
+            # 1. Anrede / Familie + name
+            if t.text in _ANREDE or t.text in _FAMILY:
+                if (t.text in _NEEDS_DOT) != t.dot and t.text in {"Fr", "Hr", "Hrn", "Frl", "Fam"}:
+                    i += 1
+                    continue
+                j = i + 1
+                while j < n and toks[j].text in _TITLES and _adjacent(text, toks[j - 1], toks[j]):
+                    j += 1
+                while j < n and toks[j].text in _PARTICLES and _adjacent(text, toks[j - 1], toks[j]):
+                    j += 1
+                if j < n and j not in protected and _adjacent(text, toks[j - 1], toks[j]):
+                    head = toks[j]
+                    after_article = prev is not None and prev.text.lower() in _DETERMINERS
+                    ok = (cap(head) and not _OFFICES.fullmatch(head.text) and not _ROLE_NOUNS.fullmatch(head.text)
+                          and head.text not in _ANREDE and head.text not in _FAMILY)
+                    if ok and after_article and not (head.text in surnames or is_first(head) or is_initial(head)):
+                        ok = not _is_german_word(head.text)
+                    if ok or is_initial(head):
+                        k = extend(j + 1)
+                        start = toks[i + 1].start if t.text in _FAMILY else t.start
+                        yield PiiSpan(start, end_of(k), "NAME")
+                        i = k
+                        continue
+                i += 1
+                continue
+            if prev is not None and (prev.text in ("St", "Sankt", "Hl") or prev.text in _INSTITUTION_HEADS):
+                i += 1
+                continue
+            # 2. first name (+ surname)
+            if is_first(t) or (t.text.endswith("s") and t.text[:-1] in first):  # "Annas Sohn"
+                if t.dot and i + 1 < n and toks[i + 1].text[:1].isdigit():
+                    i += 1  # "Jan. 2024"
+                    continue
+                k = extend(i + 1)
+                yield PiiSpan(t.start, end_of(k), "NAME")
+                i = k
+                continue
+            if t.text in ambiguous and i + 1 < n and _adjacent(text, t, toks[i + 1]) and (
+                toks[i + 1].text in surnames and cap(toks[i + 1])
+            ):
+                k = extend(i + 1)
+                yield PiiSpan(t.start, end_of(k), "NAME")
+                i = k
+                continue
+            # 3. initial + surname
+            if is_initial(t) and i + 1 < n and _adjacent(text, t, toks[i + 1]) and toks[i + 1].text in surnames:
+                k = extend(i + 1)
+                yield PiiSpan(t.start, end_of(k), "NAME")
+                i = k
+                continue
+            # 4. role noun + surname, 5. a surname that is no German word
+            if t.text in surnames and cap(t):
+                after_role = prev is not None and bool(_ROLE_NOUNS.fullmatch(prev.text)) and not _OFFICES.fullmatch(prev.text)
+                if after_role or not (_is_german_word(t.text) or _is_german_word(t.text.lower())):
+                    k = extend(i + 1)
+                    yield PiiSpan(t.start, end_of(k), "NAME")
+                    i = k
+                    continue
+            i += 1
+
+    def _protected_tokens(self, text: str, toks: list[_Tok]) -> set[int]:
+        """Indices of tokens inside gazetteer entries or after a public office word."""
+        protected: set[int] = set()
+        if self._protected is not None:
+            spans = [(m.start(), m.end()) for m in self._protected.finditer(text)]
+            if spans:
+                for idx, t in enumerate(toks):
+                    if any(s <= t.start and t.end <= e for s, e in spans):
+                        protected.add(idx)
+        for idx, t in enumerate(toks):
+            if _OFFICES.fullmatch(t.text):
+                # the office word, an optional Anrede/title and the name after it
+                j = idx + 1
+                while j < len(toks) and (toks[j].text in _ANREDE or toks[j].text in _TITLES):
+                    protected.add(j)
+                    j += 1
+                limit = j + 3
+                while j < len(toks) and j < limit and (toks[j].text[:1].isupper() or toks[j].text in _PARTICLES):
+                    if not _adjacent(text, toks[j - 1], toks[j]):
+                        break
+                    protected.add(j)
+                    j += 1
+        return protected
+
+
+def _adjacent(text: str, a: _Tok, b: _Tok) -> bool:
+    """True when only spaces (or the dot of an abbreviation) separate two tokens."""
+    gap = text[a.end : b.start]
+    return gap in (" ", ". ", ".") if a.dot else gap == " "
+
+
+def _rstrip(text: str, start: int, end: int, chars: str = " .,;:") -> int:
+    while end > start and text[end - 1] in chars:
+        end -= 1
+    return end
+
+
+def _iban_valid(value: str) -> bool:
+    """ISO 13616 check digits (mod 97) of an IBAN written with or without spaces."""
+    compact = value.replace(" ", "").upper()
+    if not 15 <= len(compact) <= 34:
+        return False
+    moved = compact[4:] + compact[:4]
+    try:
+        return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
+    except ValueError:
+        return False

@@ -1,0 +1,179 @@
+"""Recall, precision and F1 of the pseudonymiser on the labelled German test set.
+
+Reads ``tests/nlp/data/pseudonymisation_de.yml`` (sentences with the expected spans as
+kind + exact surface string), runs :class:`nlp.pseudonymize.Pseudonymiser` with the Düren
+gazetteer and the name lists in ``data/names/``, and prints per type and overall:
+
+* overlap scores: a predicted span is correct when its kind matches and it overlaps a
+  gold span of that kind (each gold span is matched at most once);
+* exact scores: start, end and kind must all match.
+
+``--errors`` lists every miss and false alarm; ``--speed`` times the pseudonymiser on
+the test sentences and the demo notes (notes per second, one core). Prints figures;
+asserts nothing.
+
+Usage:  python scripts/evaluate_pseudonymisation.py [--errors] [--speed]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from nlp.districts import Gazetteer  # noqa: E402
+from nlp.pseudonymize import PLACEHOLDERS, PiiSpan, Pseudonymiser, load_name_lists  # noqa: E402
+
+TEST_SET = REPO / "tests" / "nlp" / "data" / "pseudonymisation_de.yml"
+GAZETTEER = REPO / "data" / "districts" / "dueren.yml"
+NAMES = REPO / "data" / "names"
+DEMO = REPO / "data" / "demo" / "sozialraumkonferenz_2026.csv"
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    gold: tuple[PiiSpan, ...]
+
+
+@dataclass(frozen=True)
+class Scores:
+    tp: int
+    fp: int
+    fn: int
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def load_examples(path: Path = TEST_SET) -> list[Example]:
+    """Examples with gold offsets derived by finding each surface string in order."""
+    examples = []
+    for item in yaml.safe_load(path.read_text(encoding="utf-8")):
+        text, cursor, gold = item["text"], 0, []
+        for kind, surface in item.get("pii") or []:
+            if kind not in PLACEHOLDERS:
+                raise ValueError(f"unknown kind {kind!r} in {text!r}")
+            start = text.find(surface, cursor)
+            if start < 0:
+                raise ValueError(f"{surface!r} not found in {text!r} after offset {cursor}")
+            gold.append(PiiSpan(start, start + len(surface), kind))
+            cursor = start + len(surface)
+        examples.append(Example(text, tuple(gold)))
+    return examples
+
+
+def build_pseudonymiser() -> Pseudonymiser:
+    return Pseudonymiser(Gazetteer.from_yaml(GAZETTEER), load_name_lists(NAMES))
+
+
+def score(
+    examples: list[Example], predictions: list[list[PiiSpan]], exact: bool = False
+) -> dict[str, Scores]:
+    """Per-kind scores plus ``"overall"`` (micro-averaged over all spans)."""
+    counts = {kind: [0, 0, 0] for kind in PLACEHOLDERS}
+    for example, predicted in zip(examples, predictions, strict=True):
+        unmatched = list(example.gold)
+        for span in predicted:
+            match = next((g for g in unmatched if _matches(span, g, exact)), None)
+            if match is None:
+                counts[span.kind][1] += 1
+            else:
+                counts[span.kind][0] += 1
+                unmatched.remove(match)
+        for g in unmatched:
+            counts[g.kind][2] += 1
+    result = {kind: Scores(*c) for kind, c in counts.items()}
+    result["overall"] = Scores(*(sum(c[i] for c in counts.values()) for i in range(3)))
+    return result
+
+
+def _matches(span: PiiSpan, gold: PiiSpan, exact: bool) -> bool:
+    if span.kind != gold.kind:
+        return False
+    if exact:
+        return (span.start, span.end) == (gold.start, gold.end)
+    return span.start < gold.end and gold.start < span.end
+
+
+def _table(title: str, scores: dict[str, Scores]) -> str:
+    lines = [title, f"{'type':<14}{'gold':>6}{'pred':>6}{'recall':>9}{'precision':>11}{'F1':>7}"]
+    for kind, s in scores.items():
+        lines.append(
+            f"{kind:<14}{s.tp + s.fn:>6}{s.tp + s.fp:>6}{s.recall:>9.3f}{s.precision:>11.3f}{s.f1:>7.3f}"
+        )
+    return "\n".join(lines)
+
+
+def _speed(pseudonymiser: Pseudonymiser, texts: list[str], label: str) -> None:
+    pseudonymiser.pseudonymise_texts(texts[:50])  # compile patterns, warm caches
+    repeat = max(1, 20000 // max(len(texts), 1))
+    batch = texts * repeat
+    t0 = time.perf_counter()
+    pseudonymiser.pseudonymise_texts(batch)
+    seconds = time.perf_counter() - t0
+    mean_len = sum(map(len, batch)) / len(batch)
+    print(f"speed ({label}): {len(batch) / seconds:,.0f} notes/s, mean {mean_len:.0f} characters, {len(batch)} notes")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--errors", action="store_true", help="list misses and false alarms")
+    parser.add_argument("--speed", action="store_true", help="time the pseudonymiser (notes/s)")
+    args = parser.parse_args()
+
+    examples = load_examples()
+    pseudonymiser = build_pseudonymiser()
+    predictions = [pseudonymiser.find(e.text) for e in examples]
+    n_negative = sum(1 for e in examples if not e.gold)
+    print(f"{len(examples)} sentences ({n_negative} without personal data), {TEST_SET.relative_to(REPO)}\n")
+    print(_table("overlap match (kind equal, spans overlap)", score(examples, predictions)))
+    print()
+    print(_table("exact match (kind, start and end equal)", score(examples, predictions, exact=True)))
+
+    if args.errors:
+        print("\nerrors (overlap match):")
+        for example, predicted in zip(examples, predictions, strict=True):
+            gold = {(g.kind, example.text[g.start : g.end]) for g in example.gold}
+            pred = {(p.kind, example.text[p.start : p.end]) for p in predicted}
+            missed = [g for g in example.gold if not any(_matches(p, g, False) for p in predicted)]
+            alarms = [p for p in predicted if not any(_matches(p, g, False) for g in example.gold)]
+            if missed or alarms or gold != pred:
+                print(f"  {example.text}")
+                for g in missed:
+                    print(f"    MISSED  {g.kind:<13} {example.text[g.start:g.end]!r}")
+                for p in alarms:
+                    print(f"    FALSE   {p.kind:<13} {example.text[p.start:p.end]!r}")
+                if not missed and not alarms:
+                    print(f"    BOUNDS  gold {sorted(gold)} pred {sorted(pred)}")
+
+    if args.speed:
+        print()
+        _speed(pseudonymiser, [e.text for e in examples], "test sentences")
+        if DEMO.exists():
+            import csv
+
+            with DEMO.open(encoding="utf-8") as fh:
+                demo = [row["text"] for row in csv.DictReader(fh)]
+            _speed(pseudonymiser, demo, "demo notes")
+
+
+if __name__ == "__main__":
+    main()
