@@ -1,0 +1,83 @@
+"""Entry point of the workbench: ``streamlit run ui/app.py`` (or ``taten ui``).
+
+The sidebar holds what every page needs: the conference, the name that goes into
+the audit log, the undo button and the latest changes.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+_ROOT = Path(__file__).resolve().parent.parent
+if str(_ROOT) not in sys.path:  # `streamlit run ui/app.py` puts only ui/ on the path
+    sys.path.insert(0, str(_ROOT))
+
+import streamlit as st  # noqa: E402
+
+from pipelines.errors import TatenError  # noqa: E402
+from ui import context as ctx  # noqa: E402
+from ui.widgets import md  # noqa: E402
+
+PAGES = Path(__file__).resolve().parent / "pages"
+
+st.set_page_config(layout="wide", page_title="Taten – Werkbank")
+
+
+def sidebar() -> None:
+    with st.sidebar:
+        st.markdown("### Taten – Werkbank")
+        names = [c.name for c in ctx.store().conferences()]
+        # The chosen conference and name live in plain session keys, so they survive a change of page.
+        if ctx.conference() not in names:
+            st.session_state["conference"] = names[-1] if names else None
+        if names:
+            if st.session_state.get("conference_select") not in names:
+                st.session_state["conference_select"] = ctx.conference()
+            st.session_state["conference"] = st.selectbox("Konferenz", names, key="conference_select")
+        else:
+            st.caption("Noch keine Konferenz importiert.")
+        if "actor_input" not in st.session_state:
+            st.session_state["actor_input"] = ctx.actor()
+        st.text_input("Ihr Name (für das Änderungsprotokoll)", key="actor_input", max_chars=100,
+                      help="Jede Änderung wird mit diesem Namen, Datum und Uhrzeit gespeichert.")
+        st.session_state["actor"] = str(st.session_state.get("actor_input") or "").strip()
+        if names and ctx.actor():
+            try:
+                service = ctx.service()
+                st.button("Letzte Änderung rückgängig", key="undo_button", width="stretch",
+                          **ctx.action(service.undo_last, lambda e: f"Rückgängig gemacht: {e.summary}"))
+                events = service.events(limit=5)
+            except TatenError as exc:
+                st.caption(md(exc))
+                events = []
+            if events:
+                st.caption("Letzte Änderungen")
+                for e in events:
+                    mark = " (rückgängig gemacht)" if e.undone else ""
+                    st.text(f"{e.at:%d.%m. %H:%M} {e.actor}: {e.summary}{mark}")
+
+
+def main() -> None:
+    sidebar()
+    pages = {
+        "Auswerten": [
+            st.Page(PAGES / "uebersicht.py", title="Übersicht", icon=":material/dashboard:", default=True),
+            st.Page(PAGES / "cluster.py", title="Cluster prüfen", icon=":material/hub:"),
+            st.Page(PAGES / "massnahmen.py", title="Maßnahmen", icon=":material/task_alt:"),
+            st.Page(PAGES / "sozialraeume.py", title="Sozialräume", icon=":material/map:"),
+        ],
+        "Vorstellen": [st.Page(PAGES / "ausschuss.py", title="Ausschuss", icon=":material/groups:")],
+        "Verwalten": [
+            st.Page(PAGES / "protokoll.py", title="Protokoll", icon=":material/history:"),
+            st.Page(PAGES / "import_.py", title="Import", icon=":material/upload_file:"),
+        ],
+    }
+    page = st.navigation(pages)
+    try:
+        page.run()
+    except TatenError as exc:  # not analysed yet, a record gone: say so instead of a traceback
+        st.warning(md(exc))
+
+
+main()

@@ -1,0 +1,115 @@
+"""Per-session plumbing of the workbench: settings, store, conference, actor, service.
+
+Pages ask this module for a :class:`ReviewService` and hand their actions to
+:func:`action`, which runs one service call as a widget callback and turns its
+errors into a German message shown at the top of the next run. A callback's
+arguments are bound when the widget is drawn, so a change always names the
+version the person saw; when the record moved on meanwhile, the service refuses
+it and the page simply shows the fresh state.
+
+Tests put a store into ``st.session_state["store"]``; otherwise the database URL
+comes from the settings (``TATEN_DATABASE_URL``, ``TATEN_HOME``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from models.store import Store
+from pipelines.errors import ReviewConflictError, TatenError
+from pipelines.review import ReviewService
+from pipelines.settings import Settings, load_settings
+from ui.widgets import md
+
+FLASH = "_flash"
+READ_ONLY_ACTOR = "Ausschuss (nur lesen)"
+
+
+@st.cache_resource(show_spinner=False)
+def _open_store(url: str) -> Store:
+    return Store(url)
+
+
+def settings() -> Settings:
+    """The settings, read once per session."""
+    if "settings" not in st.session_state:
+        st.session_state["settings"] = load_settings()
+    return st.session_state["settings"]
+
+
+def store() -> Store:
+    injected = st.session_state.get("store")
+    return injected if injected is not None else _open_store(settings().db_url)
+
+
+def actor() -> str:
+    return str(st.session_state.get("actor") or "").strip()
+
+
+def conference() -> str | None:
+    return st.session_state.get("conference")
+
+
+def require_conference() -> str:
+    name = conference()
+    if not name:
+        st.info("Noch keine Konferenz vorhanden. Bitte zuerst Beiträge importieren "
+                "(Seite „Import“ oder `taten import … --conference …`) und analysieren.")
+        st.stop()
+    return name
+
+
+def service() -> ReviewService:
+    """A service for the person at the keyboard; stops the page when no name is entered."""
+    name = require_conference()
+    if not actor():
+        st.info("Bitte links Ihren Namen eingeben. Jede Änderung wird mit Namen im Änderungsprotokoll gespeichert.")
+        st.stop()
+    return ReviewService(store(), name, actor(), settings().ranking)
+
+
+def reader() -> ReviewService:
+    """A service for pages that only read (Übersicht, Sozialräume, Ausschuss); no name needed."""
+    return ReviewService(store(), require_conference(), actor() or READ_ONLY_ACTOR, settings().ranking)
+
+
+def flash(kind: str, message: str) -> None:
+    st.session_state.setdefault(FLASH, []).append((kind, message))
+
+
+def header(title: str) -> None:
+    """The page title, then the messages the last click left (a refused change, a success)."""
+    st.title(title)
+    show_flash()
+
+
+def show_flash() -> None:
+    """Show and forget the messages the callbacks of this run left."""
+    for kind, message in st.session_state.pop(FLASH, []):
+        # messages may quote labels that people typed: escaped, never Markdown
+        {"error": st.error, "warning": st.warning, "success": st.success}.get(kind, st.info)(md(message))
+
+
+def action(call: Callable[[], Any], success: str | Callable[[Any], str]) -> dict[str, Any]:
+    """Keyword arguments for a button: ``st.button("…", **action(lambda: svc.rename(…), "Umbenannt."))``.
+
+    ``call`` runs once when the button is clicked, before the page is drawn again;
+    values it closes over were fixed when the button was drawn (the versions the
+    person saw), values it reads from ``st.session_state`` are the widgets' at the click.
+    """
+
+    def run() -> None:
+        try:
+            result = call()
+        except ReviewConflictError as exc:
+            flash("error", str(exc))
+            return
+        except TatenError as exc:
+            flash("warning", str(exc))
+            return
+        flash("success", success(result) if callable(success) else success)
+
+    return {"on_click": run}

@@ -1,0 +1,271 @@
+"""Shared rendering of the workbench: safe text, cluster cards, tables and charts.
+
+Note text is data, never markup: it goes through ``st.text``, ``st.dataframe`` or
+Vega-Lite tooltips (which escape), or through :func:`md` before it reaches any
+element that renders Markdown (labels, captions). No element here sets
+``unsafe_allow_html`` with anything but our own constant strings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from pipelines.review import ClusterView, MeasureView, MemberView
+
+ALL = "Alle"
+
+BREAKDOWN_NAMES = {
+    "support": "Anzahl Beiträge",
+    "tables": "verschiedene Tische",
+    "rounds": "verschiedene Runden",
+    "groups": "verschiedene Gruppen",
+    "districts": "verschiedene Sozialräume",
+    "conferences": "verschiedene Konferenzen",
+}
+SPREAD_NAMES = {"tables": "Tische", "rounds": "Runden", "groups": "Gruppen", "districts": "Sozialräume"}
+
+_MD_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&=\"'])")
+
+
+def md(text: object) -> str:
+    """``text`` as literal Markdown: every Markdown and HTML special is backslash-escaped."""
+    return _MD_SPECIALS.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def option_label(text: object, limit: int = 80) -> str:
+    """A one-line, shortened label for select options (rendered as plain text)."""
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def choose(label: str, options: Sequence[Any], key: str, **kwargs: Any) -> Any:
+    """A selectbox with 'Alle' first; returns None for 'Alle'."""
+    value = st.selectbox(label, [ALL, *options], key=key, **kwargs)
+    return None if value == ALL else value
+
+
+# -- tables --------------------------------------------------------------------
+
+
+def members_frame(members: Sequence[MemberView]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Nr.": [m.id for m in members],
+            "Beitrag": [m.text for m in members],
+            "Quelle": [m.source for m in members],
+            "Tisch": [m.table or "" for m in members],
+            "Runde": [m.round if m.round is not None else "" for m in members],
+            "Gruppe": [m.stakeholder_group or "" for m in members],
+            "Sozialräume": [", ".join(m.districts) for m in members],
+        }
+    )
+
+
+def member_table(members: Sequence[MemberView], key: str) -> None:
+    """Every member with its text and source, as a table (cells are plain text)."""
+    if not members:
+        st.caption("Keine Beiträge.")
+        return
+    st.dataframe(members_frame(members), hide_index=True, width="stretch", key=key,
+                 column_config={"Beitrag": st.column_config.TextColumn(width="large")})
+
+
+def quotes(members: Sequence[MemberView]) -> None:
+    for m in members:
+        st.text(f"„{' '.join(m.text.split())}“  ({m.source})")
+
+
+def concerns_frame(clusters: Sequence[ClusterView], district: str | None = None) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "Rang": [c.rank for c in clusters],
+            "Thema": [c.theme for c in clusters],
+            "Anliegen": [c.label for c in clusters],
+            "Beiträge": [c.size for c in clusters],
+            "Punkte": [round(c.score, 2) for c in clusters],
+            "Warum": [why(c) for c in clusters],
+            "Schlüsselwörter": [", ".join(c.keywords[:6]) for c in clusters],
+        }
+    )
+    if district is not None:
+        frame.insert(4, f"nennen {district}", [c.profile.get("districts", {}).get(district, 0) for c in clusters])
+    return frame
+
+
+def why(c: ClusterView) -> str:
+    parts = []
+    for key, one, many in (("tables", "Tisch", "Tischen"), ("rounds", "Runde", "Runden"),
+                           ("groups", "Gruppe", "Gruppen"), ("districts", "Sozialraum", "Sozialräumen")):
+        n = len(c.profile.get(key, {}))
+        if n:
+            parts.append(f"{n} {one if n == 1 else many}")
+    return "genannt an " + ", ".join(parts) if parts else "–"
+
+
+def measures_frame(measures: Sequence[MeasureView], *, staff: bool = True) -> pd.DataFrame:
+    data: dict[str, list[Any]] = {
+        "Nr.": [m.id for m in measures],
+        "Titel": [m.title for m in measures],
+        "Themenfeld": [m.theme or "" for m in measures],
+        "Sozialräume": [", ".join(m.districts) for m in measures],
+        "Zuständig": [m.responsible or "" for m in measures],
+        "Priorität": [m.priority or "" for m in measures],
+        "Status": [m.status for m in measures],
+        "Zeitraum": [m.timeframe or "" for m in measures],
+        "Kosten": [m.cost_estimate or "" for m in measures],
+        "aus Anliegen": ["; ".join(m.cluster_labels) for m in measures],
+    }
+    if staff:
+        data["zuletzt geändert von"] = [m.updated_by or "" for m in measures]
+    return pd.DataFrame(data)
+
+
+def spread(c: ClusterView) -> None:
+    """How a cluster spreads over tables, rounds, stakeholder groups and districts."""
+    columns = st.columns(len(SPREAD_NAMES))
+    for column, (key, name) in zip(columns, SPREAD_NAMES.items(), strict=True):
+        counts = c.profile.get(key, {})
+        with column:
+            st.caption(f"{name}: {len(counts)}")
+            if counts:
+                st.dataframe(pd.DataFrame({name: list(counts), "Beiträge": list(counts.values())}),
+                             hide_index=True, width="stretch", key=f"spread_{key}_{c.id}")
+
+
+# -- charts --------------------------------------------------------------------
+
+
+def breakdown_chart(clusters: Sequence[ClusterView]) -> alt.Chart | None:
+    """Stacked bars: what each concern's score is made of."""
+    rows = [
+        {"Anliegen": option_label(c.label, 60), "Rang": c.rank, "Anteil": BREAKDOWN_NAMES.get(k, k),
+         "Punkte": round(float(v), 3)}
+        for c in clusters for k, v in c.breakdown.items() if v
+    ]
+    if not rows:
+        return None
+    return (
+        alt.Chart(pd.DataFrame(rows))
+        .mark_bar()
+        .encode(
+            y=alt.Y("Anliegen:N", sort=alt.SortField("Rang"), title=None, axis=alt.Axis(labelLimit=400)),
+            x=alt.X("sum(Punkte):Q", title="Punkte"),
+            color=alt.Color("Anteil:N", title="Punkte für"),
+            tooltip=["Anliegen:N", "Anteil:N", "Punkte:Q"],
+        )
+    )
+
+
+def heatmap_chart(heatmap: Mapping[str, Mapping[str, int]]) -> alt.Chart | None:
+    rows = [{"Thema": t, "Sozialraum": d, "Beiträge": n} for t, row in heatmap.items() for d, n in row.items()]
+    if not rows:
+        return None
+    frame = pd.DataFrame(rows)
+    base = alt.Chart(frame).encode(
+        x=alt.X("Sozialraum:N", title="Sozialraum", axis=alt.Axis(labelAngle=-40)),
+        y=alt.Y("Thema:N", title=None, axis=alt.Axis(labelLimit=300)),
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color("Beiträge:Q", scale=alt.Scale(scheme="oranges"), title="Beiträge"),
+        tooltip=["Thema:N", "Sozialraum:N", "Beiträge:Q"],
+    )
+    return cells + base.mark_text(baseline="middle").encode(text="Beiträge:Q")
+
+
+def map_chart(points: Sequence[Mapping[str, Any]]) -> alt.Chart | None:
+    """The contributions on their 2-D map, coloured by cluster; hovering shows the text."""
+    if not points:
+        return None
+    frame = pd.DataFrame(
+        {
+            "x": [p["x"] for p in points],
+            "y": [p["y"] for p in points],
+            "Cluster": [p["cluster"] for p in points],
+            "Beitrag": [p["text"] for p in points],
+            "Nr.": [p["id"] for p in points],
+        }
+    )
+    legend = alt.Legend(labelLimit=300) if frame["Cluster"].nunique() <= 25 else None
+    return (
+        alt.Chart(frame)
+        .mark_circle(size=60, opacity=0.8)
+        .encode(
+            x=alt.X("x:Q", axis=None),
+            y=alt.Y("y:Q", axis=None),
+            color=alt.Color("Cluster:N", legend=legend),
+            tooltip=[alt.Tooltip("Beitrag:N"), alt.Tooltip("Cluster:N"), alt.Tooltip("Nr.:Q")],
+        )
+        .interactive()
+    )
+
+
+def top_bars(clusters: Sequence[ClusterView], height: int = 260) -> alt.Chart | None:
+    """Horizontal bars: how many notes each top concern has (committee view)."""
+    if not clusters:
+        return None
+    frame = pd.DataFrame({"Anliegen": [option_label(c.label, 60) for c in clusters],
+                          "Beiträge": [c.size for c in clusters], "Rang": [c.rank for c in clusters]})
+    return (
+        alt.Chart(frame, height=height)
+        .mark_bar(color="#c2410c")
+        .encode(
+            y=alt.Y("Anliegen:N", sort=alt.SortField("Rang"), title=None,
+                    axis=alt.Axis(labelLimit=500, labelFontSize=16)),
+            x=alt.X("Beiträge:Q", title="Beiträge", axis=alt.Axis(labelFontSize=14, titleFontSize=14)),
+            tooltip=["Anliegen:N", "Beiträge:Q"],
+        )
+    )
+
+
+def chart(spec: alt.Chart | None, key: str, empty: str = "Keine Daten für diese Auswahl.") -> None:
+    if spec is None:
+        st.caption(empty)
+    else:
+        st.altair_chart(spec, width="stretch", key=key)
+
+
+# -- cluster card --------------------------------------------------------------
+
+
+def cluster_status(c: ClusterView) -> str:
+    flags = []
+    if c.locked:
+        flags.append("gesperrt")
+    if not c.relevant:
+        flags.append("nicht relevant")
+    if c.reviewed:
+        flags.append("geprüft")
+    if c.measure_ids:
+        flags.append(f"Maßnahme {', '.join(str(i) for i in c.measure_ids)}")
+    return ", ".join(flags)
+
+
+def notes(n: int) -> str:
+    return "1 Beitrag" if n == 1 else f"{n} Beiträge"
+
+
+def cluster_title(c: ClusterView) -> str:
+    """Expander title (Markdown): the escaped label with size and flags."""
+    status = cluster_status(c)
+    return f"{c.theme_rank or '–'}\\. {md(c.label)} · {notes(c.size)}" + (f" · {md(status)}" if status else "")
+
+
+def cluster_facts(c: ClusterView) -> None:
+    """Label, keywords, score, spread and representative quotes of one cluster."""
+    st.text(f"Name: {c.label}")
+    st.text(f"Schlüsselwörter: {', '.join(c.keywords) or '–'}")
+    cols = st.columns(4)
+    cols[0].metric("Beiträge", c.size)
+    cols[1].metric("Rang gesamt", c.rank)
+    cols[2].metric("Punkte", f"{c.score:.2f}")
+    cols[3].metric("Schwerpunkt", c.hotspot or "–")
+    spread(c)
+    if c.representatives:
+        st.caption("Typische Beiträge")
+        quotes(c.representatives)
