@@ -107,28 +107,80 @@ def setup_command() -> None:
 
 @app.command("import")
 def import_command(
-    files: Annotated[list[Path], typer.Argument(help="CSV-, TSV- oder Excel-Dateien mit einer Spalte 'text'.")],
-    conference: Annotated[str, typer.Option("--conference", "-c", help="Name der Konferenz.")],
+    paths: Annotated[list[Path], typer.Argument(
+        help="Dateien, Ordner (rekursiv) oder Muster wie 'notizen/*.docx': Word, Text, Markdown, Excel, ODS, CSV/TSV.",
+    )],
+    conference: Annotated[str | None, typer.Option(
+        "--conference", "-c", help="Name der Konferenz (sonst aus dem Manifest).")] = None,
     date: Annotated[str | None, typer.Option(help="Datum der Konferenz (JJJJ-MM-TT).")] = None,
+    city: Annotated[str | None, typer.Option(help="Stadt der Konferenz.")] = None,
+    manifest: Annotated[Path | None, typer.Option(
+        help="Manifest (YAML) mit Konferenz, Datum, Stadt und Angaben je Datei; "
+        "sonst taten-manifest.yml im Ordner.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Nur anzeigen, was importiert würde.")] = False,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Jede fehlerhafte Datei oder Zeile bricht den ganzen Import ab; nichts wird gespeichert.",
+    )] = False,
+    report: Annotated[Path | None, typer.Option("--report", help="Bericht zusätzlich als JSON-Datei schreiben.")] = None,
 ) -> None:
-    """Importiert Beiträge. Bereits vorhandene Beiträge werden übersprungen."""
+    """Importiert Notizen der Tische. Vorhandene Beiträge werden übersprungen, nicht lesbare Dateien
+    aufgelistet und übersprungen (mit --strict bricht der Import ab)."""
 
     def action() -> None:
         from pipelines.ingest import import_files
-        from pipelines.resources import load_vocabularies
+        from pipelines.resources import build_pseudonymiser, load_vocabularies
 
         settings = _settings()
+        vocab = load_vocabularies(settings)
+        pseudonymiser = build_pseudonymiser(settings, vocab)
         store = Store(settings.db_url)
-        report = import_files(store, files, conference, load_vocabularies(settings), date=date, dry_run=dry_run)
-        table = Table("Datei", "Zeilen", "neu", "doppelt", "leer", "HTML entfernt", title=f"Import in „{conference}“")
-        for f in report.files:
-            table.add_row(f.file, str(f.rows), str(f.imported), str(f.duplicates), str(f.empty), str(f.markup_removed))
-        console.print(table)
-        verb = "würden importiert" if dry_run else "importiert"
-        console.print(f"{report.imported} Beiträge {verb}, {report.duplicates} bereits vorhanden.")
+        try:
+            result = import_files(
+                store, paths, conference, vocab, date=date, city=city, dry_run=dry_run, strict=strict,
+                pseudonymiser=pseudonymiser, manifest=manifest,
+            )
+        finally:
+            store.close()
+        if report is not None:
+            _write_json_report(result.to_dict(), report)
+        failed = result.failed_files
+        if failed and len(failed) == len(result.files):
+            # nothing usable at all: one error line, as in strict mode
+            if len(failed) == 1:
+                raise InputError(str(failed[0].error))
+            raise InputError(f"Nichts importiert – {failed[0].error} (und {len(failed) - 1} weitere Dateien)")
+        _print_import_report(result)
 
     _run(action)
+
+
+def _write_json_report(payload: dict, path: Path) -> None:
+    import json
+
+    try:
+        path.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path.name}: Bericht nicht schreibbar ({exc.strerror}).") from exc
+
+
+def _print_import_report(result) -> None:  # noqa: ANN001  (pipelines.ingest.ImportReport, imported lazily)
+    title = f"{'Probelauf: ' if result.dry_run else ''}Import in „{result.conference}“"
+    table = Table("Datei", "Format", "gelesen", "neu", "doppelt", "leer", "fehlgeschl.", "HTML entfernt",
+                  "pseudonymisiert", "Hinweise", title=title)
+    for f in result.files:
+        masked = ", ".join(f"{k} {v}" for k, v in f.pseudonymised.items()) or "–"
+        table.add_row(f.file, f.format or "–", str(f.rows), str(f.imported), str(f.duplicates), str(f.empty),
+                      "Datei" if f.error else str(f.failed), str(f.markup_removed),
+                      masked if result.pseudonymised else "nein", "; ".join(f.reasons), style="red" if f.error else None)
+    console.print(table)
+    verb = "würden importiert" if result.dry_run else "importiert"
+    console.print(f"{result.imported} Beiträge {verb}, {result.duplicates} bereits vorhanden, {result.empty} leer.")
+    if result.failed_files:
+        console.print(f"[yellow]{len(result.failed_files)} Datei(en) übersprungen[/] (Gründe in der Tabelle).")
+    if result.failed:
+        console.print(f"[yellow]{result.failed} Zeile(n) nicht importiert[/] (Gründe in der Tabelle).")
+    if not result.pseudonymised:
+        console.print("[yellow]Nicht pseudonymisiert[/] (nlp.pseudonymise ist aus): Texte wurden unverändert übernommen.")
 
 
 @app.command("analyse")

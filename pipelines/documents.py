@@ -25,9 +25,9 @@ from typing import Literal
 
 from pipelines.errors import InputError
 
-MAX_FILE_BYTES = 100 * 1024 * 1024
-MAX_TEXT_FILE_BYTES = 20 * 1024 * 1024  # a whole conference's transcript is well under 1 MB
-MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+MAX_FILE_BYTES = 100_000_000
+MAX_TEXT_FILE_BYTES = 20_000_000  # a whole conference's transcript is well under 1 MB
+MAX_UNZIPPED_BYTES = 200_000_000
 MAX_ZIP_RATIO = 100
 MAX_ZIP_MEMBERS = 10_000
 SINGLE_COLUMN = "\x1f"  # "delimiter" of a one-column file: a control character no note keeps
@@ -120,7 +120,7 @@ def check_size(name: str, size: int, *, limit: int = MAX_FILE_BYTES, text_limit:
         InputError: zero bytes, or over the limit of its format.
     """
     if size == 0:
-        raise InputError(f"{name}: Die Datei ist leer (0 Byte). Bitte eine Datei mit Beiträgen wählen.")
+        raise InputError(f"{name}: Die Datei ist leer. Bitte eine Datei mit Beiträgen wählen.")
     if file_format(name) in {"TXT", "Markdown"}:
         limit = min(limit, text_limit)
     if size > limit:

@@ -15,7 +15,7 @@ from nlp.lemmatize import build_pipeline
 from nlp.text import text_hash
 from nlp.themes import Taxonomy
 from pipelines.errors import ConfigError, ModelUnavailableError
-from pipelines.ingest import Vocabularies
+from pipelines.ingest import Pseudonymiser, Vocabularies
 from pipelines.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -50,6 +50,30 @@ def load_vocabularies(settings: Settings) -> Vocabularies:
         for alias in [group["name"], *(group.get("aliases") or [])]:
             aliases[str(alias).casefold()] = group["name"]
     return Vocabularies(taxonomy=taxonomy, gazetteer=gazetteer, stakeholder_aliases=aliases)
+
+
+def build_pseudonymiser(settings: Settings, vocab: Vocabularies) -> Pseudonymiser | None:
+    """The pseudonymiser the import uses, or None where ``nlp.pseudonymise`` is switched off.
+
+    Raises:
+        ConfigError: pseudonymisation is on but its module or name lists are missing.
+    """
+    if not settings.nlp.pseudonymise:
+        return None
+    try:
+        from nlp.pseudonymize import Pseudonymiser as NlpPseudonymiser
+        from nlp.pseudonymize import load_name_lists
+    except ImportError as exc:
+        raise ConfigError(
+            f"Pseudonymisierung ist eingeschaltet, aber nicht verfügbar ({exc}). "
+            "Bitte die Installation prüfen oder nlp.pseudonymise bewusst ausschalten."
+        ) from exc
+    folder = settings.nlp.data_dir / settings.nlp.names
+    try:
+        names = load_name_lists(folder)
+    except (OSError, ValueError, KeyError, TypeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"Namenslisten in {folder} sind nicht lesbar: {exc}") from exc
+    return NlpPseudonymiser(gazetteer=vocab.gazetteer, names=names)
 
 
 def build_embedder(settings: Settings) -> Embedder:
