@@ -647,3 +647,34 @@ def test_cli_dry_run_stores_nothing(tmp_path: Path, cli_env: dict[str, str], tat
         assert store.conferences() == []
     finally:
         store.close()
+
+
+def test_real_pseudonymiser_from_settings_masks_before_storing_and_reimport_adds_nothing(
+    tmp_path: Path, store: Store, vocab: Vocabularies, settings, row_counts
+) -> None:
+    from pipelines.resources import build_pseudonymiser
+
+    pseudonymiser = build_pseudonymiser(settings, vocab)
+    path = _docx(tmp_path / "Tisch2_Wohnen.docx", [
+        ("bullet", "Frau Schmitz aus der Veldener Straße 12 beklagt Schimmel, Tel. 02421 123456"),
+        ("bullet", "Mieten in Birkesdorf zu hoch"),
+    ])
+
+    first = import_files(store, [path], CONFERENCE, vocab, pseudonymiser=pseudonymiser)
+    after = row_counts(store)
+    again = import_files(store, [path], CONFERENCE, vocab, pseudonymiser=pseudonymiser)
+
+    masked, plain = _contributions(store)
+    assert "Schmitz" not in masked.text and "Veldener Straße 12" not in masked.text and "123456" not in masked.text
+    assert "[NAME]" in masked.text and "[ADRESSE]" in masked.text and "[TELEFON]" in masked.text
+    assert (masked.mentioned_districts, plain.mentioned_districts) == (["Nord-Düren"], ["Birkesdorf"])
+    assert plain.text == "Mieten in Birkesdorf zu hoch"
+    assert first.files[0].pseudonymised == {"ADRESSE": 1, "NAME": 1, "TELEFON": 1}
+    assert (again.imported, again.duplicates) == (0, 2) and row_counts(store) == after
+
+
+def test_pseudonymisation_switched_off_in_settings_gives_no_pseudonymiser(settings, vocab: Vocabularies) -> None:
+    from pipelines.resources import build_pseudonymiser
+
+    assert build_pseudonymiser(settings.model_copy(update={"nlp": settings.nlp.model_copy(update={"pseudonymise": False})}),
+                               vocab) is None
