@@ -209,7 +209,8 @@ _NOT_STREET = frozenset(
     "Jahr Jahre Monat Montag Dienstag Mittwoch Donnerstag Freitag Samstag Sonntag Wochenende Schnitt Durchschnitt "
     "Moment Alter Winter Sommer Herbst Frühjahr Frühling Januar Februar März April Mai Juni Juli August September "
     "Oktober November Dezember Zeitraum Vergleich Rahmen Quartal Abend Morgen Mittel Ganzen Tag Vormittag "
-    "Nachmittag Schuljahr Kindergartenjahr Haushaltsjahr Jahresverlauf Monatsschnitt Bereich Umfang Vorjahr".split()
+    "Nachmittag Schuljahr Kindergartenjahr Haushaltsjahr Jahresverlauf Monatsschnitt Bereich Umfang Vorjahr "
+    "Beispiel Prinzip Grunde Wesentlichen Allgemeinen Einzelfall Ergebnis Endeffekt Schnitt Rang Platz".split()
 )
 _HOUSE_NO = r"(?:Nr\.?\s?)?\d{1,3}(?!\d)(?:\s?[a-zA-Z](?![\w]))?(?:\s?[-–/]\s?\d{1,3}[a-zA-Z]?(?!\d))?"
 _POSTCODE_CITY = rf",?\s\d{{5}}\s{_CAP}(?:\s(?:an der|am|im)\s{_CAP})?"
@@ -225,12 +226,14 @@ _STREET_NAMED = re.compile(
 
 def _street_pattern(extra_streets: Sequence[str]) -> re.Pattern[str]:
     gazetteer = "|".join(re.escape(s) for s in sorted(extra_streets, key=len, reverse=True))
+    # The city's own streets first, so "Im Wiesengrund 7" is not left to the generic rules.
     street = (
-        rf"(?:{_CAP}{_STREET_WORD}"
+        "(?:"
+        + (rf"{gazetteer}|" if gazetteer else "")
+        + rf"{_CAP}{_STREET_WORD}"
         rf"|{_CAP}(?:er|sche|scher|sches)\s{_STREET_SEPARATE}|{_CAP}-{_STREET_SEPARATE}"
         rf"|{_STREET_PREP}\s(?P<prep>{_CAP})(?:\s{_CAP})?"
-        + (rf"|{gazetteer}" if gazetteer else "")
-        + ")"
+        ")"
     )
     return re.compile(
         rf"(?<![\w\]\-])(?P<street>{street})\s?(?P<no>{_HOUSE_NO})(?:(?P<city>{_POSTCODE_CITY})|{_NOT_AFTER_NUMBER})(?![\w\[])"
@@ -273,6 +276,28 @@ _INSTITUTION_HEADS = frozenset(
     "St Sankt Hl Stiftung Verein Seniorenzentrum Seniorenheim Altenheim Klinik Krankenhaus Hospital Moschee "
     "Apotheke Wohnheim Gemeinde Pfarrei Hotel Restaurant Sporthalle".split()
 )
+
+_INSTITUTION_TAIL = re.compile(
+    r"(?:schule|gymnasium|kolleg|haus|zentrum|heim|straße|strasse|str|platz|weg|allee|kita|kindergarten"
+    r"|stiftung|preis|park|halle|bad|klinik|krankenhaus|bibliothek|museum)$",
+    re.IGNORECASE,
+)
+
+
+# Token tests run once per distinct token (regexes with a leading \w* are slow per call).
+@lru_cache(maxsize=65536)
+def _is_office(token: str) -> bool:
+    return _OFFICES.fullmatch(token) is not None
+
+
+@lru_cache(maxsize=65536)
+def _is_role(token: str) -> bool:
+    return _ROLE_NOUNS.fullmatch(token) is not None
+
+
+@lru_cache(maxsize=65536)
+def _is_institution_tail(token: str) -> bool:
+    return _INSTITUTION_TAIL.search(token) is not None
 
 
 @dataclass
@@ -391,6 +416,12 @@ class Pseudonymiser:
                     if m.group("prep"):
                         if m.group("prep") in _NOT_STREET:
                             continue
+                        # "In der Bibliothek 1 im Schulhaus": a common noun after the preposition
+                        # is a street only when the number ends the phrase.
+                        if _is_german_word(m.group("prep")) and not re.match(r"\s*(?:[,.;)]|$)", text[m.end() :]):
+                            inner = _STREET_NAMED.search(m.group("street"), 1)
+                            if inner is None:
+                                continue
                         # "in der Kölner Landstraße 12": the street is the named one, not the phrase
                         inner = _STREET_NAMED.search(m.group("street"), 1)
                         if inner is not None:
@@ -471,7 +502,7 @@ class Pseudonymiser:
                 if j < n and j not in protected and _adjacent(text, toks[j - 1], toks[j]):
                     head = toks[j]
                     after_article = prev is not None and prev.text.lower() in _DETERMINERS
-                    ok = (cap(head) and not _OFFICES.fullmatch(head.text) and not _ROLE_NOUNS.fullmatch(head.text)
+                    ok = (cap(head) and not _is_office(head.text) and not _is_role(head.text)
                           and head.text not in _ANREDE and head.text not in _FAMILY)
                     if ok and after_article and not (head.text in surnames or is_first(head) or is_initial(head)):
                         ok = not _is_german_word(head.text)
@@ -485,6 +516,10 @@ class Pseudonymiser:
                 continue
             if prev is not None and (prev.text in ("St", "Sankt", "Hl") or prev.text in _INSTITUTION_HEADS):
                 i += 1
+                continue
+            # "Anna-Frank Oberschule", "Sophie Scholl Gymnasium": an institution named after a person
+            if i + 1 < n and _is_institution_tail(toks[i + 1].text) and _adjacent(text, t, toks[i + 1]):
+                i += 2
                 continue
             # 2. first name (+ surname)
             if is_first(t) or (t.text.endswith("s") and t.text[:-1] in first):  # "Annas Sohn"
@@ -510,7 +545,7 @@ class Pseudonymiser:
                 continue
             # 4. role noun + surname, 5. a surname that is no German word
             if t.text in surnames and cap(t):
-                after_role = prev is not None and bool(_ROLE_NOUNS.fullmatch(prev.text)) and not _OFFICES.fullmatch(prev.text)
+                after_role = prev is not None and bool(_is_role(prev.text)) and not _is_office(prev.text)
                 if after_role or not (_is_german_word(t.text) or _is_german_word(t.text.lower())):
                     k = extend(i + 1)
                     yield PiiSpan(t.start, end_of(k), "NAME")
@@ -528,7 +563,7 @@ class Pseudonymiser:
                     if any(s <= t.start and t.end <= e for s, e in spans):
                         protected.add(idx)
         for idx, t in enumerate(toks):
-            if _OFFICES.fullmatch(t.text):
+            if _is_office(t.text):
                 # the office word, an optional Anrede/title and the name after it
                 j = idx + 1
                 while j < len(toks) and (toks[j].text in _ANREDE or toks[j].text in _TITLES):
