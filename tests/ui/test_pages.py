@@ -1,14 +1,264 @@
-"""The workbench pages, driven with Streamlit's AppTest against a real store."""
+"""The workbench pages, driven with Streamlit's AppTest against a real store.
+
+Each action is clicked as a person would and checked on the store through the
+review service. AppTest shows only the page's own elements after a change of
+page (not the entry point's sidebar), so undo is clicked on the Protokoll page.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+
 import pytest
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Block, Code, Dataframe, Node, Text
+
+from pipelines.review import MeasureInput, ReviewService
+from tests.ui.conftest import ACTOR, HOSTILE
 
 PAGES = ["uebersicht", "cluster", "massnahmen", "sozialraeume", "ausschuss", "protokoll", "import_"]
+WORK = "Arbeit"
+EDUCATION = "Bildung und Erziehung"
+
+
+def nodes(at: AppTest) -> Iterator[Node]:
+    def walk(node: Node) -> Iterator[Node]:
+        yield node
+        for child in getattr(node, "children", {}).values():
+            yield from walk(child)
+
+    yield from walk(at.main)
+    yield from walk(at.sidebar)
+
+
+def rendered_markdown(at: AppTest) -> list[str]:
+    """Every string the browser would render as Markdown: texts of Markdown-like elements, labels."""
+    out = []
+    for node in nodes(at):
+        if isinstance(node, (Text, Code, Dataframe)):
+            continue
+        for attr in ("value", "label", "body"):
+            value = getattr(node, attr, None) if not isinstance(node, Block) or attr == "label" else None
+            if isinstance(value, str):
+                out.append(value)
+    return out
+
+
+def table(at: AppTest, column: str):
+    """The first table on the page with ``column`` (tables carry no key in AppTest)."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def open_page(at: AppTest, page: str, theme: str | None = None) -> AppTest:
+    at.switch_page(f"pages/{page}.py").run()
+    if theme is not None:
+        at.selectbox(key="cluster_theme").select(theme).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def first(service: ReviewService, theme: str, index: int = 0):
+    return [c for c in service.clusters(theme, with_members=True)][index]
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders(make_app, page: str) -> None:
+    at = open_page(make_app(), page)
+    assert at.title, "every page has a title"
+
+
+def test_every_page_renders_with_a_measure_and_changes(make_app, service: ReviewService) -> None:
+    c = first(service, WORK)
+    service.promote([c.id], MeasureInput(title="Servicetelefon Jobcenter", districts=("Ost",), status="vorgeschlagen"))
+    service.rename(c.id, "Jobcenter schwer erreichbar", service.cluster(c.id).version)
     at = make_app()
-    at.switch_page(f"pages/{page}.py").run()
-    assert not at.exception, at.exception
+    for page in PAGES:
+        open_page(at, page)
+    open_page(at, "sozialraeume")
+    at.selectbox(key="district_pick").select("Ost").run()
+    assert not at.exception
+    assert "Servicetelefon Jobcenter" in table(at, "Titel")["Titel"].tolist()
+    assert "SGB-II-Quote" in table(at, "Indikator")["Indikator"].tolist()
+
+
+def test_edit_pages_ask_for_a_name_first(make_app) -> None:
+    at = make_app(actor=None)
+    for page in ("cluster", "massnahmen", "protokoll"):
+        open_page(at, page)
+        assert any("Namen" in i.value for i in at.info)
+        assert not [b for b in at.button if b.key.startswith(("rename", "promote", "protocol"))]
+    open_page(at, "ausschuss")
+    assert at.metric, "the committee view needs no name"
+
+
+def test_rename_stores_the_new_label_with_who(make_app, service: ReviewService) -> None:
+    c = first(service, WORK)
+    at = open_page(make_app(), "cluster", WORK)
+    at.text_input(key=f"rename_{c.id}_v{c.version}").input("Jobcenter schwer erreichbar")
+    at.button(key=f"rename_btn_{c.id}").click().run()
+    assert not at.exception
+    assert service.cluster(c.id).label == "Jobcenter schwer erreichbar"
+    assert at.success and "umbenannt" in at.success[0].value
+    event = service.events()[0]
+    assert (event.actor, event.action) == (ACTOR, "rename")
+    assert at.text_input(key=f"rename_{c.id}_v{c.version + 1}").value == "Jobcenter schwer erreichbar"
+
+
+def test_merge_joins_the_chosen_clusters_into_the_first(make_app, service: ReviewService) -> None:
+    a, b = first(service, WORK, 0), first(service, WORK, 1)
+    at = open_page(make_app(), "cluster", WORK)
+    at.multiselect(key="merge_select").select(a.id).select(b.id)
+    at.text_input(key="merge_label").input("Arbeit und Anerkennung")
+    at.button(key="merge_btn").click().run()
+    assert not at.exception
+    merged = service.cluster(a.id)
+    assert (merged.label, merged.size) == ("Arbeit und Anerkennung", a.size + b.size)
+    assert b.id not in {c.id for c in service.clusters(WORK)}
+
+
+def test_split_moves_the_picked_members_into_a_new_cluster(make_app, service: ReviewService) -> None:
+    c = first(service, WORK)
+    picked = c.members[0].id
+    at = open_page(make_app(), "cluster", WORK)
+    at.multiselect(key=f"split_members_{c.id}_v{c.version}").select(picked)
+    at.text_input(key=f"split_label_{c.id}_v{c.version}").input("Termine beim Jobcenter")
+    at.button(key=f"split_btn_{c.id}").click().run()
+    assert not at.exception
+    new = next(x for x in service.clusters(WORK, with_members=True) if x.label == "Termine beim Jobcenter")
+    assert [m.id for m in new.members] == [picked]
+    assert service.cluster(c.id).size == c.size - 1
+
+
+def test_move_puts_a_contribution_into_another_cluster(make_app, service: ReviewService) -> None:
+    source, target = first(service, WORK, 0), first(service, WORK, 1)
+    note = source.members[-1].id
+    at = open_page(make_app(), "cluster", WORK)
+    at.selectbox(key=f"move_member_{source.id}_v{source.version}").select(note)
+    at.selectbox(key=f"move_target_{source.id}_v{source.version}").select(target.id)
+    at.button(key=f"move_btn_{source.id}").click().run()
+    assert not at.exception
+    assert note in {m.id for m in service.cluster(target.id).members}
+    assert note not in {m.id for m in service.cluster(source.id).members}
+
+
+def test_not_relevant_and_lock_are_stored(make_app, service: ReviewService) -> None:
+    c = first(service, WORK)
+    at = open_page(make_app(), "cluster", WORK)
+    at.button(key=f"relevant_btn_{c.id}").click().run()
+    assert service.cluster(c.id).relevant is False
+    at.button(key=f"lock_btn_{c.id}").click().run()
+    assert not at.exception
+    assert service.cluster(c.id).locked is True
+    assert at.button(key=f"split_btn_{c.id}").disabled, "a locked cluster cannot be split"
+
+
+def test_promote_creates_a_measure_from_clusters(make_app, service: ReviewService) -> None:
+    a, b = first(service, EDUCATION, 0), first(service, EDUCATION, 1)
+    at = open_page(make_app(), "massnahmen")
+    at.multiselect(key="promote_clusters").select(a.id).select(b.id)
+    at.text_input(key="promote_title").input("Kita-Ausbau Nord-Düren")
+    at.text_area(key="promote_description").input("Zwei neue Gruppen bis 2027.")
+    at.multiselect(key="promote_districts").select("Nord-Düren")
+    at.text_input(key="promote_responsible").input("Jugendamt")
+    at.selectbox(key="promote_priority").select("hoch")
+    at.selectbox(key="promote_status").select("vorgeschlagen")
+    at.text_input(key="promote_cost").input("250.000 €")
+    at.text_input(key="promote_timeframe").input("2026–2027")
+    at.button(key="promote_btn").click().run()
+    assert not at.exception
+    [m] = service.measures()
+    m = service.measure(m.id)
+    assert (m.title, m.theme, m.districts, m.responsible, m.priority, m.status, m.cost_estimate, m.timeframe) == (
+        "Kita-Ausbau Nord-Düren", EDUCATION, ("Nord-Düren",), "Jugendamt", "hoch", "vorgeschlagen", "250.000 €",
+        "2026–2027")
+    assert set(m.cluster_ids) == {a.id, b.id} and m.created_by == ACTOR
+    assert len(m.sources) == a.size + b.size
+    assert table(at, "Beitrag").shape[0] == len(m.sources)
+
+
+def test_edit_measure_and_filter_the_list(make_app, service: ReviewService) -> None:
+    c = first(service, WORK)
+    m = service.promote([c.id], MeasureInput(title="Servicetelefon", status="Entwurf"))
+    at = open_page(make_app(), "massnahmen")
+    prefix = f"measure_{m.id}_v{m.version}"
+    at.text_input(key=f"{prefix}_title").input("Servicetelefon Jobcenter")
+    at.selectbox(key=f"{prefix}_status").select("beschlossen")
+    at.button(key="measure_save_btn").click().run()
+    assert not at.exception
+    saved = service.measure(m.id)
+    assert (saved.title, saved.status, saved.updated_by) == ("Servicetelefon Jobcenter", "beschlossen", ACTOR)
+    at.selectbox(key="measures_status").select("Entwurf").run()
+    assert any("Keine Maßnahmen" in i.value for i in at.info)
+    at.selectbox(key="measures_status").select("beschlossen").run()
+    assert table(at, "Titel")["Titel"].tolist() == ["Servicetelefon Jobcenter"]
+
+
+def test_undo_restores_the_last_change_and_the_log_shows_it(make_app, service: ReviewService) -> None:
+    c = first(service, WORK)
+    at = open_page(make_app(), "cluster", WORK)
+    at.text_input(key=f"rename_{c.id}_v{c.version}").input("Neu benannt")
+    at.button(key=f"rename_btn_{c.id}").click().run()
+    assert service.cluster(c.id).label == "Neu benannt"
+    open_page(at, "protokoll")
+    log = table(at, "Wer")
+    assert log["Wer"].tolist() == [ACTOR] and "Neu benannt" in log["Was"][0]
+    at.button(key="protocol_undo_btn").click().run()
+    assert not at.exception
+    assert service.cluster(c.id).label == c.label
+    log = table(at, "Wer")
+    assert log["rückgängig gemacht"].tolist() == ["", "ja"]
+    at.button(key="protocol_undo_btn").click().run()
+    assert any("keine Änderung" in x.value for x in at.warning)
+
+
+def test_second_save_of_a_cluster_is_refused_and_shows_the_current_state(make_app, service: ReviewService) -> None:
+    c = first(service, WORK)
+    at = open_page(make_app(), "cluster", WORK)
+    service.rename(c.id, "Bernds Name", c.version)  # someone else saves first
+    at.text_input(key=f"rename_{c.id}_v{c.version}").input("Annas Name")
+    at.button(key=f"rename_btn_{c.id}").click().run()
+    assert not at.exception
+    assert service.cluster(c.id).label == "Bernds Name"
+    assert at.error and "inzwischen von jemand anderem geändert" in at.error[0].value
+    assert at.text_input(key=f"rename_{c.id}_v{c.version + 1}").value == "Bernds Name"
+
+
+def test_second_save_of_a_measure_is_refused(make_app, service: ReviewService) -> None:
+    m = service.promote([first(service, WORK).id], MeasureInput(title="Servicetelefon"))
+    at = open_page(make_app(), "massnahmen")
+    service.update_measure(m.id, MeasureInput(title="Bernds Titel"), m.version)
+    at.text_input(key=f"measure_{m.id}_v{m.version}_title").input("Annas Titel")
+    at.button(key="measure_save_btn").click().run()
+    assert not at.exception
+    assert service.measure(m.id).title == "Bernds Titel"
+    assert at.error and "Bernd Büro" in at.error[0].value
+    assert at.text_input(key=f"measure_{m.id}_v{m.version + 1}_title").value == "Bernds Titel"
+
+
+def test_note_with_html_and_markdown_is_shown_as_literal_text(make_app, service: ReviewService) -> None:
+    kita = next(c for c in service.clusters(EDUCATION, with_members=True) if 1 in {m.id for m in c.members})
+    service.rename(kita.id, "<b>Kita</b> **fett** <script>alert(3)</script>", kita.version)
+    at = open_page(make_app(), "cluster", EDUCATION)
+    texts = [t.value for t in at.text] + [v for d in at.dataframe for v in d.value.astype(str).to_numpy().ravel()]
+    assert HOSTILE in texts, "the note appears verbatim as text"
+    for page in PAGES:
+        open_page(at, page)
+        for value in rendered_markdown(at):
+            if value.startswith("<style>"):  # the committee view's own constant CSS
+                continue
+            assert not re.search(r"(?<!\\)[<>]", value), f"unescaped markup: {value}"
+            assert not re.search(r"(?<!\\)\*\*fett", value), f"unescaped Markdown: {value}"
+
+
+def test_committee_view_has_no_controls_and_no_note_text(make_app, service: ReviewService) -> None:
+    m = service.promote([first(service, WORK).id], MeasureInput(title="Servicetelefon", status="vorgeschlagen"))
+    at = open_page(make_app(actor=None), "ausschuss")
+    assert not at.button and not at.text_input and not at.text_area and not at.dataframe
+    assert {s.key for s in at.selectbox} == {"committee_theme", "committee_district"}
+    shown = " ".join(rendered_markdown(at) + [t.value for t in at.text])
+    assert m.title in shown
+    notes = {mv.text for c in service.clusters(with_members=True) for mv in c.members}
+    assert not [n for n in notes if n in shown], "no raw note text for the committee"
+    at.selectbox(key="committee_theme").select(WORK).run()
+    assert not at.exception and [h.value for h in at.header] == [WORK]

@@ -11,8 +11,8 @@ from ui import context as ctx
 from ui.widgets import md
 
 ctx.header("Import")
-st.markdown("Import über die Kommandozeile: `taten import <Dateien> --conference <Name>`, "
-            "danach `taten analyse --conference <Name>`.")
+st.markdown("Import über die Kommandozeile: `taten import notizen.csv --conference \"Konferenz 2026\"`, "
+            "danach `taten analyse --conference \"Konferenz 2026\"`.")
 
 if not hasattr(ingest, "import_uploads"):
     st.info("Das Hochladen in der Werkbank ist noch nicht verfügbar.")
