@@ -4,6 +4,8 @@ adds the traceback) and exit non-zero."""
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,6 +31,7 @@ from pipelines.settings import Settings, default_home, load_settings
 
 DEMO_FILE = Path(__file__).resolve().parent.parent / "data" / "demo" / "sozialraumkonferenz_2026.csv"
 DEMO_CONFERENCE = "Sozialraumkonferenz Düren 2026"
+UI_APP = Path(__file__).resolve().parent.parent / "ui" / "app.py"
 
 app = typer.Typer(
     help="Taten – aus Beiträgen einer Sozialraumkonferenz werden Anliegen und Maßnahmen.",
@@ -292,9 +295,10 @@ def cluster_command(
 
 @app.command("demo")
 def demo_command(
-    ui: Annotated[bool, typer.Option("--ui/--no-ui", help="Danach die Werkbank öffnen.")] = False,
+    ui: Annotated[bool, typer.Option("--ui/--no-ui", help="Danach die Werkbank im Browser öffnen.")] = True,
+    port: Annotated[int, typer.Option(help="Port der Werkbank.")] = 8501,
 ) -> None:
-    """Lädt und analysiert die Demo-Konferenz und zeigt die wichtigsten Anliegen."""
+    """Lädt und analysiert die Demo-Konferenz, zeigt die wichtigsten Anliegen und öffnet die Werkbank."""
 
     def action() -> None:
         from pipelines.ingest import import_files
@@ -307,8 +311,38 @@ def demo_command(
         _analyse(settings, DEMO_CONFERENCE)
         _print_concerns(settings, DEMO_CONFERENCE, None, None, 15)
         console.print(f"Datenbank: {settings.db_url}")
+        if ui:
+            open_workbench(settings, port)
 
     _run(action)
+
+
+@app.command("ui")
+def ui_command(port: Annotated[int, typer.Option(help="Port der Werkbank.")] = 8501) -> None:
+    """Öffnet die Werkbank (Streamlit) auf der vorhandenen Datenbank."""
+    _run(lambda: open_workbench(_settings(), port))
+
+
+def open_workbench(settings: Settings, port: int = 8501) -> None:
+    """Run ``streamlit run ui/app.py`` on this database until it is stopped (Strg+C).
+
+    The database URL travels in ``TATEN_DATABASE_URL``, so the workbench opens the
+    same database as this command.
+    """
+    command = [sys.executable, "-m", "streamlit", "run", str(UI_APP), "--server.headless", "true",
+               "--browser.gatherUsageStats", "false", "--server.port", str(port)]
+    env = {**os.environ, "TATEN_DATABASE_URL": settings.db_url}
+    if state.config is not None:
+        env["TATEN_CONFIG"] = str(state.config)
+    console.print(f"Werkbank startet: im Browser http://localhost:{port} öffnen. Beenden mit Strg+C.")
+    try:
+        result = subprocess.run(command, env=env, check=False)
+    except KeyboardInterrupt:
+        console.print("Werkbank beendet.")
+        return
+    if result.returncode not in (0, 130, -2):  # -2/130: stopped with Strg+C
+        raise TatenError(f"Die Werkbank ist mit Fehlercode {result.returncode} beendet worden; "
+                         "mit --verbose stehen die Meldungen von Streamlit oben.")
 
 
 def main() -> None:

@@ -8,12 +8,15 @@ version the person saw; when the record moved on meanwhile, the service refuses
 it and the page simply shows the fresh state.
 
 Tests put a store into ``st.session_state["store"]``; otherwise the database URL
-comes from the settings (``TATEN_DATABASE_URL``, ``TATEN_HOME``).
+comes from the settings (``TATEN_DATABASE_URL``, ``TATEN_HOME``; ``TATEN_CONFIG``
+names a YAML settings file, as ``taten --config`` does).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -36,7 +39,8 @@ def _open_store(url: str) -> Store:
 def settings() -> Settings:
     """The settings, read once per session."""
     if "settings" not in st.session_state:
-        st.session_state["settings"] = load_settings()
+        config = os.environ.get("TATEN_CONFIG")  # set by `taten --config … ui`
+        st.session_state["settings"] = load_settings(Path(config) if config else None)
     return st.session_state["settings"]
 
 
