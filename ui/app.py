@@ -19,7 +19,8 @@ from pipelines.errors import TatenError  # noqa: E402
 from ui import context as ctx  # noqa: E402
 from ui.widgets import md  # noqa: E402
 
-PAGES = Path(__file__).resolve().parent / "pages"
+# Not "pages/": Streamlit would also serve a folder of that name as old-style pages, without this script.
+PAGES = Path(__file__).resolve().parent / "views"
 
 st.set_page_config(layout="wide", page_title="Taten – Werkbank")
 

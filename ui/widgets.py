@@ -19,6 +19,7 @@ import streamlit as st
 from pipelines.review import ClusterView, MeasureView, MemberView
 
 ALL = "Alle"
+PICK = "Bitte auswählen …"
 
 BREAKDOWN_NAMES = {
     "support": "Anzahl Beiträge",
@@ -167,7 +168,7 @@ def heatmap_chart(heatmap: Mapping[str, Mapping[str, int]]) -> alt.Chart | None:
     if not rows:
         return None
     frame = pd.DataFrame(rows)
-    base = alt.Chart(frame).encode(
+    base = alt.Chart(frame, height=alt.Step(34)).encode(
         x=alt.X("Sozialraum:N", title="Sozialraum", axis=alt.Axis(labelAngle=-40)),
         y=alt.Y("Thema:N", title=None, axis=alt.Axis(labelLimit=300)),
     )
@@ -196,8 +197,8 @@ def map_chart(points: Sequence[Mapping[str, Any]]) -> alt.Chart | None:
         alt.Chart(frame)
         .mark_circle(size=60, opacity=0.8)
         .encode(
-            x=alt.X("x:Q", axis=None),
-            y=alt.Y("y:Q", axis=None),
+            x=alt.X("x:Q", axis=None, scale=alt.Scale(zero=False, padding=12)),
+            y=alt.Y("y:Q", axis=None, scale=alt.Scale(zero=False, padding=12)),
             color=alt.Color("Cluster:N", legend=legend),
             tooltip=[alt.Tooltip("Beitrag:N"), alt.Tooltip("Cluster:N"), alt.Tooltip("Nr.:Q")],
         )

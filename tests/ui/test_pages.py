@@ -51,7 +51,7 @@ def table(at: AppTest, column: str):
 
 
 def open_page(at: AppTest, page: str, theme: str | None = None) -> AppTest:
-    at.switch_page(f"pages/{page}.py").run()
+    at.switch_page(f"views/{page}.py").run()
     if theme is not None:
         at.selectbox(key="cluster_theme").select(theme).run()
     assert not at.exception, at.exception

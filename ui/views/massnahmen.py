@@ -40,7 +40,8 @@ def measure_fields(prefix: str, m: MeasureView | None) -> None:
     cols = st.columns(2)
     cols[0].selectbox("Themenfeld", themes, key=f"{prefix}_theme",
                       index=themes.index(m.theme) if m and m.theme in themes else 0)
-    cols[1].multiselect("Sozialräume", districts, default=list(m.districts) if m else [], key=f"{prefix}_districts")
+    cols[1].multiselect("Sozialräume", districts, default=list(m.districts) if m else [], key=f"{prefix}_districts",
+                      placeholder=w.PICK)
     cols = st.columns(3)
     cols[0].text_input("Zuständige Stelle", value=(m.responsible or "") if m else "", key=f"{prefix}_responsible")
     priorities = ["–", *PRIORITIES]
@@ -57,7 +58,7 @@ new_tab, list_tab = st.tabs(["Neue Maßnahme aus Clustern", "Maßnahmen ansehen 
 
 with new_tab:
     with st.form("promote_form"):
-        st.multiselect("Aus welchen Clustern?", list(cluster_names), key="promote_clusters",
+        st.multiselect("Aus welchen Clustern?", list(cluster_names), key="promote_clusters", placeholder=w.PICK,
                        format_func=lambda i: cluster_names[i])
         measure_fields("promote", None)
         st.form_submit_button("Maßnahme anlegen", key="promote_btn", **ctx.action(

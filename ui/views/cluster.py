@@ -48,7 +48,7 @@ def actions(svc: ReviewService, c: ClusterView, others: Sequence[ClusterView], s
             st.caption("Gesperrt: zum Aufteilen bitte zuerst entsperren.")
         members_key, label_key = f"split_members_{c.id}_v{v}", f"split_label_{c.id}_v{v}"
         member_text = {m.id: m.text for m in c.members}
-        st.multiselect("Beiträge für den neuen Cluster", list(member_text), key=members_key,
+        st.multiselect("Beiträge für den neuen Cluster", list(member_text), key=members_key, placeholder=w.PICK,
                        format_func=lambda i: w.option_label(f"Nr. {i}: {member_text[i]}"))
         st.text_input("Name des neuen Clusters", key=label_key, max_chars=300)
         st.button("Aufteilen", key=f"split_btn_{c.id}", disabled=c.locked, **ctx.action(
@@ -91,7 +91,7 @@ w.chart(w.map_chart(service.map_points(theme)), key="cluster_map", empty="Für d
 st.subheader("Cluster zusammenführen")
 merge_cols = st.columns([3, 2, 1])
 merge_cols[0].multiselect("Cluster (der erste behält Namen und Nummer)", [c.id for c in clusters],
-                          key="merge_select", format_func=name_of)
+                          key="merge_select", format_func=name_of, placeholder=w.PICK)
 merge_cols[1].text_input("Neuer Name (leer: Name des ersten behalten)", key="merge_label", max_chars=300)
 with merge_cols[2]:
     st.write("")
