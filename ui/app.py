@@ -22,10 +22,13 @@ from ui.widgets import md  # noqa: E402
 # Not "pages/": Streamlit would also serve a folder of that name as old-style pages, without this script.
 PAGES = Path(__file__).resolve().parent / "views"
 
+COMMITTEE = "Ausschuss"
+
 st.set_page_config(layout="wide", page_title="Taten – Werkbank")
 
 
-def sidebar() -> None:
+def sidebar(presenting: bool) -> None:
+    """Conference choice; for staff also the name, undo and the latest changes (not in the committee view)."""
     with st.sidebar:
         st.markdown("### Taten – Werkbank")
         names = [c.name for c in ctx.store().conferences()]
@@ -38,6 +41,8 @@ def sidebar() -> None:
             st.session_state["conference"] = st.selectbox("Konferenz", names, key="conference_select")
         else:
             st.caption("Noch keine Konferenz importiert.")
+        if presenting:
+            return
         if "actor_input" not in st.session_state:
             st.session_state["actor_input"] = ctx.actor()
         st.text_input("Ihr Name (für das Änderungsprotokoll)", key="actor_input", max_chars=100,
@@ -60,7 +65,6 @@ def sidebar() -> None:
 
 
 def main() -> None:
-    sidebar()
     pages = {
         "Auswerten": [
             st.Page(PAGES / "uebersicht.py", title="Übersicht", icon=":material/dashboard:", default=True),
@@ -68,13 +72,14 @@ def main() -> None:
             st.Page(PAGES / "massnahmen.py", title="Maßnahmen", icon=":material/task_alt:"),
             st.Page(PAGES / "sozialraeume.py", title="Sozialräume", icon=":material/map:"),
         ],
-        "Vorstellen": [st.Page(PAGES / "ausschuss.py", title="Ausschuss", icon=":material/groups:")],
+        "Vorstellen": [st.Page(PAGES / "ausschuss.py", title=COMMITTEE, icon=":material/groups:")],
         "Verwalten": [
             st.Page(PAGES / "protokoll.py", title="Protokoll", icon=":material/history:"),
             st.Page(PAGES / "import_.py", title="Import", icon=":material/upload_file:"),
         ],
     }
     page = st.navigation(pages)
+    sidebar(presenting=page.title == COMMITTEE)
     try:
         page.run()
     except TatenError as exc:  # not analysed yet, a record gone: say so instead of a traceback

@@ -1,8 +1,7 @@
 """The workbench pages, driven with Streamlit's AppTest against a real store.
 
 Each action is clicked as a person would and checked on the store through the
-review service. AppTest shows only the page's own elements after a change of
-page (not the entry point's sidebar), so undo is clicked on the Protokoll page.
+review service.
 """
 
 from __future__ import annotations
@@ -212,6 +211,17 @@ def test_undo_restores_the_last_change_and_the_log_shows_it(make_app, service: R
     assert any("keine Änderung" in x.value for x in at.warning)
 
 
+def test_sidebar_lists_the_latest_changes_and_undoes_the_last(make_app, service: ReviewService) -> None:
+    c = first(service, WORK)
+    service.set_locked(c.id, True, c.version)
+    at = open_page(make_app(), "uebersicht")
+    assert any("Bernd Büro" in t.value and "gesperrt" in t.value for t in at.sidebar.text)
+    at.sidebar.button(key="undo_button").click().run()
+    assert not at.exception
+    assert service.cluster(c.id).locked is False
+    assert any("Rückgängig gemacht" in s.value for s in at.success)
+
+
 def test_second_save_of_a_cluster_is_refused_and_shows_the_current_state(make_app, service: ReviewService) -> None:
     c = first(service, WORK)
     at = open_page(make_app(), "cluster", WORK)
@@ -255,7 +265,7 @@ def test_committee_view_has_no_controls_and_no_note_text(make_app, service: Revi
     m = service.promote([first(service, WORK).id], MeasureInput(title="Servicetelefon", status="vorgeschlagen"))
     at = open_page(make_app(actor=None), "ausschuss")
     assert not at.button and not at.text_input and not at.text_area and not at.dataframe
-    assert {s.key for s in at.selectbox} == {"committee_theme", "committee_district"}
+    assert {s.key for s in at.selectbox} == {"committee_theme", "committee_district", "conference_select"}
     shown = " ".join(rendered_markdown(at) + [t.value for t in at.text])
     assert m.title in shown
     notes = {mv.text for c in service.clusters(with_members=True) for mv in c.members}
