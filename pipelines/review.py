@@ -322,8 +322,12 @@ class ReviewService:
             ))
             members = self._members(session, run_id, [c.id for c in clusters])
             all_members = [m for ms in members.values() for m in ms]
-            n_measures = session.scalar(
-                select(func.count()).select_from(Measure).where(Measure.conference_id == self.conference_id))
+            n_measures = sum(
+                1 for theme, districts in session.execute(
+                    select(Measure.theme, Measure.districts).where(Measure.conference_id == self.conference_id))
+                if (filters.theme is None or theme == filters.theme)
+                and (filters.district is None or filters.district in (districts or []))
+            )
             reps = self._representatives(session, clusters)
         heatmap: dict[str, Counter[str]] = {}
         kept: list[ClusterView] = []
@@ -346,7 +350,7 @@ class ReviewService:
             n_tables=len({m.table for m in passing_notes if m.table}),
             n_districts=len({d for m in passing_notes for d in m.districts}),
             n_clusters=len(kept),
-            n_measures=int(n_measures or 0),
+            n_measures=n_measures,
             heatmap={t: dict(sorted(row.items())) for t, row in sorted(heatmap.items())},
             top=tuple(kept[:top]),
             themes=tuple(sorted({c.theme for c in clusters})),
@@ -519,7 +523,12 @@ class ReviewService:
             change.session.flush()
             for cluster in clusters:
                 change.session.add(MeasureSource(measure_id=record.id, cluster_id=cluster.id))
-                cluster.reviewed = True
+            # promoting pins the clusters for re-analyses but changes nothing staff edit in
+            # them, so it must not bump their versions and refuse a colleague's pending rename
+            change.session.execute(
+                update(Cluster).where(Cluster.id.in_([c.id for c in clusters])).values(reviewed=True)
+                .execution_options(synchronize_session=False)
+            )
             change.event.target_id = record.id
             change.payload.update(measure_id=record.id, cluster_ids=[c.id for c in clusters], title=values["title"])
             change.created_measures.append(record.id)

@@ -303,3 +303,22 @@ def test_a_reanalysis_without_review_keeps_concern_keys(
 
     assert {c.concern_key for c in review.clusters()} == before
     assert None not in before
+
+
+def test_promoting_does_not_refuse_a_colleagues_pending_rename(review: ReviewService) -> None:
+    cluster = review.clusters()[0]
+    ReviewService(review.store, CONFERENCE, "Herr Brandt").promote([cluster.id], MeasureInput(title="Maßnahme"))
+
+    renamed = review.rename(cluster.id, "Neuer Name", cluster.version)
+
+    assert renamed.label == "Neuer Name" and renamed.reviewed
+
+
+def test_overview_counts_the_measures_under_the_filter(review: ReviewService) -> None:
+    cluster = review.clusters()[0]
+    review.promote([cluster.id], MeasureInput(title="Im Norden", districts=("Nord-Düren",)))
+    review.promote([cluster.id], MeasureInput(title="Überall"))
+
+    assert review.overview().n_measures == 2
+    assert review.overview(Filters(district="Nord-Düren")).n_measures == 1
+    assert review.overview(Filters(theme="gibt es nicht")).n_measures == 0
