@@ -1,0 +1,353 @@
+"""The workbench in a real browser: ``streamlit run ui/app.py`` on loopback, Debian's
+Chromium driven by Playwright, against a SQLite database holding the analysed demo
+conference (hashing embedder, so set-up takes seconds).
+
+One person's main flow: enter a name, read the overview, open a cluster, rename it,
+merge two, move a note, promote a cluster to a measure, find the measure in the
+committee view, reload, and find everything still there — in the browser and in
+the database.
+
+Screenshots of every page go to ``$TATEN_SCREENSHOT_DIR`` (the README's come from
+``TATEN_SCREENSHOT_DIR=docs/screenshots pytest tests/e2e/test_workbench_browser.py``),
+else into the test's temp folder.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
+DEMO_CSV = REPO / "data" / "demo" / "sozialraumkonferenz_2026.csv"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CONFERENCE = "Sozialraumkonferenz 2026"
+ACTOR = "Erika Mustermann"
+VIEWPORT = {"width": 1400, "height": 900}
+TIMEOUT_MS = 20_000  # one Streamlit rerun on this database takes well under a second
+
+
+@dataclass(frozen=True)
+class Workbench:
+    url: str
+    database_url: str
+    log: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"streamlit exited with {process.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"streamlit did not answer /_stcore/health within {timeout:.0f} s:\n"
+                f"{log.read_text(errors='replace')[-3000:]}")
+
+
+def _analysed_demo(home: Path) -> str:
+    """A SQLite database with the demo conference imported and analysed (hashing embedder)."""
+    from models.store import Store
+    from nlp.embed import HashingEmbedder
+    from pipelines.analyse import analyse_conference
+    from pipelines.ingest import import_files
+    from pipelines.resources import build_resources
+    from pipelines.settings import load_settings
+
+    url = f"sqlite:///{home / 'taten.sqlite'}"
+    settings = load_settings(embedding={"model": "hashing", "cache_dir": str(home / "cache")}, database_url=url)
+    resources = build_resources(settings, embedder=HashingEmbedder())
+    store = Store(url)
+    try:
+        import_files(store, [DEMO_CSV], CONFERENCE, resources.vocab, date="2026-03-12", city="Düren")
+        analyse_conference(store, CONFERENCE, resources, settings)
+    finally:
+        store.close()
+    return url
+
+
+@pytest.fixture(scope="session")
+def workbench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workbench]:
+    """``streamlit run ui/app.py`` on a free loopback port over a freshly analysed demo conference."""
+    home = tmp_path_factory.mktemp("workbench-home")
+    database_url = _analysed_demo(home)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "TATEN_HOME": str(home),
+        "TATEN_DATABASE_URL": database_url,
+        "TATEN_EMBEDDING__MODEL": "hashing",  # the import page must not load a real model
+        "PYTHONUNBUFFERED": "1",
+    }
+    log = home / "streamlit.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(REPO / "ui" / "app.py"),
+             "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+             "--client.toolbarMode", "minimal"],
+            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, process, log)
+        yield Workbench(url=url, database_url=database_url, log=log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is not installed; run `make system-packages` (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def screenshot_dir(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("TATEN_SCREENSHOT_DIR") or tmp_path / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+# -- helpers that wait on what a person sees -------------------------------------------------
+
+_IDLE_JS = """() => {
+    const running = [...document.querySelectorAll('[data-testid="stStatusWidget"]')]
+        .some(e => /Running|Läuft/i.test(e.innerText));
+    return !running && !document.querySelector('[data-testid="stSkeleton"]')
+        && !document.querySelector('[data-stale="true"]');
+}"""
+
+
+def settle(page: Any) -> None:
+    """Wait until Streamlit has finished the current run (no 'Running', no placeholders, nothing stale)."""
+    page.wait_for_function(_IDLE_JS, timeout=TIMEOUT_MS, polling=100)
+
+
+def see(page: Any, text: str, *, exact: bool = False) -> None:
+    """Wait until ``text`` is visible on the page."""
+    page.get_by_text(text, exact=exact).first.wait_for(state="visible", timeout=TIMEOUT_MS)
+
+
+def open_page(page: Any, title: str, marker: str) -> None:
+    """Follow the sidebar's link to the page called ``title``; wait for ``marker`` on it."""
+    page.get_by_test_id("stSidebarNav").get_by_role("link").filter(has_text=title).click()
+    see(page, marker)
+    settle(page)
+
+
+_CONTENT_HEIGHT_JS = """() => {
+    const main = document.querySelector('[data-testid="stMain"]');
+    return Math.max(main ? main.scrollHeight : 0, document.documentElement.scrollHeight);
+}"""
+
+
+def shoot(page: Any, folder: Path, name: str, max_height: int = 2400) -> Path:
+    """A full-page PNG of the current page, 1400 px wide.
+
+    Streamlit scrolls inside its main block, not the document, so the window is made
+    as tall as the content (at most ``max_height``) for the picture, then put back.
+    """
+    settle(page)
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    page.mouse.move(0, 0)  # no hover tooltips in the picture
+    height = min(max(int(page.evaluate(_CONTENT_HEIGHT_JS)), VIEWPORT["height"]), max_height)
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": height})
+    try:
+        settle(page)
+        page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]')?.scrollTo(0, 0)")
+        page.wait_for_timeout(300)  # charts re-layout to the new size; nothing to wait on in the DOM
+        path = folder / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+    finally:
+        page.set_viewport_size(VIEWPORT)
+    return path
+
+
+def choose_option(page: Any, scope: Any, label: str, option: str) -> None:
+    """Pick ``option`` in the select box or multiselect labelled ``label`` inside ``scope``.
+
+    Typing filters the list first: long lists are virtualised, their far options not yet drawn.
+    """
+    scope.get_by_label(label, exact=True).click()
+    page.keyboard.type(option)
+    page.get_by_role("option").filter(has_text=option).first.click()
+    page.keyboard.press("Escape")  # a multiselect keeps its list open
+
+
+def type_text(field: Any, text: str) -> None:
+    """Type into a text input and commit it with Enter (Streamlit sends the value on Enter or blur)."""
+    field.fill(text)
+    field.press("Enter")
+
+
+def expander(page: Any, title_part: str) -> Any:
+    """The cluster expander whose title contains ``title_part``, opened."""
+    box = page.get_by_test_id("stExpander").filter(
+        has=page.locator("summary").filter(has_text=title_part)).first
+    if box.locator("details[open]").count() == 0:
+        box.locator("summary").first.click()
+    return box
+
+
+# -- the flow ------------------------------------------------------------------------------------
+
+NEW_LABEL = "Langzeitarbeitslose ohne Abschluss: Qualifizierung fehlt"
+MEASURE_TITLE = "Qualifizierungsprogramm für Langzeitarbeitslose ausbauen"
+
+
+def _service(database_url: str) -> Any:
+    from models.store import Store
+    from pipelines.review import ReviewService
+
+    return ReviewService(Store(database_url), CONFERENCE, ACTOR)
+
+
+def test_review_flow_in_the_browser_survives_a_reload(
+    workbench: Workbench, browser: Any, screenshot_dir: Path
+) -> None:
+    before = _service(workbench.database_url)
+    theme = before.themes()[0]  # the page opens on the first theme
+    first, second, third, fourth = before.clusters(theme, with_members=True)[:4]
+    moved = fourth.members[0]
+
+    context = browser.new_context(viewport=VIEWPORT, locale="de-DE")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        # a name for the audit log; the overview needs none
+        page.goto(workbench.url)
+        see(page, "Die häufigsten wiederkehrenden Anliegen")
+        settle(page)
+        type_text(page.get_by_label("Ihr Name (für das Änderungsprotokoll)", exact=True), ACTOR)
+        see(page, "Letzte Änderung rückgängig")
+        settle(page)
+
+        # Cluster prüfen: rename the theme's first cluster
+        open_page(page, "Cluster prüfen", "Cluster zusammenführen")
+        box = expander(page, first.label)
+        type_text(box.get_by_label("Neuer Name", exact=True), NEW_LABEL)
+        settle(page)
+        box.get_by_role("button", name="Umbenennen", exact=True).click()
+        see(page, "Cluster umbenannt.")
+        page.get_by_test_id("stExpander").locator("summary").filter(has_text=NEW_LABEL).first.wait_for()
+
+        # merge the second cluster into it; the first keeps its (new) name
+        main = page.get_by_test_id("stMain")
+        choose_option(page, main, "Cluster (der erste behält Namen und Nummer)", f"(Nr. {first.id})")
+        choose_option(page, main, "Cluster (der erste behält Namen und Nummer)", f"(Nr. {second.id})")
+        settle(page)
+        main.get_by_role("button", name="Zusammenführen", exact=True).click()
+        see(page, f"Zusammengeführt zu „{NEW_LABEL}“")
+        settle(page)
+
+        # move the fourth cluster's best note into the merged cluster
+        box = expander(page, fourth.label)
+        box.get_by_role("tab", name="Beitrag verschieben").click()
+        choose_option(page, box, "Beitrag", f"Nr. {moved.id}:")
+        choose_option(page, box, "In Cluster", f"(Nr. {first.id})")
+        settle(page)
+        box.get_by_role("button", name="Verschieben", exact=True).click()
+        see(page, "Beitrag verschoben.")
+        settle(page)
+
+        # Maßnahmen: promote the merged cluster
+        open_page(page, "Maßnahmen", "Neue Maßnahme aus Clustern")
+        form = page.get_by_test_id("stForm").first
+        choose_option(page, form, "Aus welchen Clustern?", NEW_LABEL)
+        form.get_by_label("Titel", exact=True).fill(MEASURE_TITLE)
+        form.get_by_label("Zuständige Stelle", exact=True).fill("Jobcenter und Amt für Wirtschaftsförderung")
+        form.get_by_role("button", name="Maßnahme anlegen").click()
+        see(page, f"Maßnahme „{MEASURE_TITLE}“ angelegt")
+
+        # the committee sees the measure under its theme
+        open_page(page, "Ausschuss", "Ergebnisse der Sozialraumkonferenz")
+        see(page, MEASURE_TITLE)
+        see(page, NEW_LABEL)
+        shoot(page, screenshot_dir, "ausschuss")
+
+        open_page(page, "Sozialräume", "Indikatoren aus dem Sozialraumbericht")
+        shoot(page, screenshot_dir, "sozialraeume")
+        open_page(page, "Protokoll", "Änderungsprotokoll")
+        see(page, f"Maßnahme „{MEASURE_TITLE}“ aus 1 Cluster(n) angelegt")
+        shoot(page, screenshot_dir, "protokoll")
+        open_page(page, "Import", "taten import")
+        shoot(page, screenshot_dir, "import")
+
+        # a reload starts a new session: the name must be entered again, the data are still there
+        open_page(page, "Ausschuss", "Ergebnisse der Sozialraumkonferenz")
+        page.reload()
+        see(page, "Ergebnisse der Sozialraumkonferenz")
+        see(page, MEASURE_TITLE)
+        see(page, NEW_LABEL)
+        open_page(page, "Cluster prüfen", "Bitte links Ihren Namen eingeben")  # the committee view asks no name
+        type_text(page.get_by_label("Ihr Name (für das Änderungsprotokoll)", exact=True), ACTOR)
+        see(page, "Cluster zusammenführen")
+        settle(page)
+        box = expander(page, NEW_LABEL)
+        box.get_by_text(moved.text[:40]).first.wait_for()  # the moved note sits in the merged cluster
+        assert page.get_by_test_id("stExpander").locator("summary").filter(has_text=second.label).count() == 0
+        shoot(page, screenshot_dir, "cluster")
+        open_page(page, "Maßnahmen", "Neue Maßnahme aus Clustern")
+        page.get_by_role("tab", name="Maßnahmen ansehen und bearbeiten").click()
+        see(page, "Aus diesen Anliegen")
+        see(page, MEASURE_TITLE)
+        shoot(page, screenshot_dir, "massnahmen")
+        open_page(page, "Übersicht", "Die häufigsten wiederkehrenden Anliegen")
+        see(page, NEW_LABEL)
+        shoot(page, screenshot_dir, "uebersicht")
+    except Exception:
+        page.screenshot(path=str(screenshot_dir / "failure.png"), full_page=True)
+        raise
+    finally:
+        context.close()
+
+    # and in the database, through the service
+    after = _service(workbench.database_url)
+    merged = after.cluster(first.id)
+    assert merged.label == NEW_LABEL and merged.label_source == "staff" and merged.reviewed
+    assert {m.id for m in merged.members} == {*(m.id for m in first.members), *(m.id for m in second.members),
+                                                moved.id}
+    assert second.id not in {c.id for c in after.clusters()}
+    assert moved.id not in {m.id for m in after.cluster(fourth.id).members}
+    (measure,) = after.measures()
+    assert measure.title == MEASURE_TITLE and measure.cluster_ids == (first.id,)
+    assert measure.created_by == ACTOR and measure.theme == theme
+    assert [e.action for e in after.events()] == ["promote", "move", "merge", "rename"]
+    assert {e.actor for e in after.events()} == {ACTOR}
