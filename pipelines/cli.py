@@ -131,16 +131,15 @@ def import_command(
 
     def action() -> None:
         from pipelines.ingest import import_files
-        from pipelines.resources import build_pseudonymiser, load_vocabularies
+        from pipelines.resources import load_vocabularies
 
         settings = _settings()
-        vocab = load_vocabularies(settings)
-        pseudonymiser = build_pseudonymiser(settings, vocab)
+        vocab = load_vocabularies(settings)  # carries the pseudonymiser the settings ask for
         store = Store(settings.db_url)
         try:
             result = import_files(
                 store, paths, conference, vocab, date=date, city=city, dry_run=dry_run, strict=strict,
-                pseudonymiser=pseudonymiser, manifest=manifest,
+                manifest=manifest,
             )
         finally:
             store.close()

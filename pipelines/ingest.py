@@ -159,6 +159,8 @@ class Vocabularies:
     taxonomy: Taxonomy | None = None
     gazetteer: Gazetteer | None = None
     stakeholder_aliases: dict[str, str] = field(default_factory=dict)
+    # what the settings ask for: masks personal data before storing; None only when switched off
+    pseudonymiser: Pseudonymiser | None = None
 
     def stakeholder(self, value: str | None) -> str | None:
         if not value:
@@ -432,6 +434,13 @@ class Pseudonymiser(Protocol):
     def pseudonymise_texts(self, texts: Sequence[str]) -> list[Any]: ...  # .text, .counts
 
 
+class _FromVocab:
+    """Default of the ``pseudonymiser`` arguments: the one the settings put into the vocabularies."""
+
+
+FROM_VOCAB = _FromVocab()
+
+
 @lru_cache(maxsize=4)
 def _district_pipeline(gazetteer: Gazetteer) -> Language:
     """Tokenizer and district matcher only: the lemmatizer is not needed at import."""
@@ -494,7 +503,7 @@ def import_sources(
     city: str | None = None,
     dry_run: bool = False,
     strict: bool = True,
-    pseudonymiser: Pseudonymiser | None = None,
+    pseudonymiser: Pseudonymiser | None | _FromVocab = FROM_VOCAB,
     manifest: Manifest | None = None,
 ) -> ImportReport:
     """Import files into ``conference`` in one transaction (see the module docstring).
@@ -502,7 +511,8 @@ def import_sources(
     Args:
         conference: name of the conference; None takes the manifest's.
         strict: the first failed file or row raises and nothing is stored.
-        pseudonymiser: masks names, addresses … before storing; None stores the text as written.
+        pseudonymiser: masks names, addresses … before storing; by default the one
+            the settings built into ``vocab``; None stores the text as written.
         manifest: fills in conference, date, city and per-file metadata the notes lack.
 
     Raises:
@@ -513,6 +523,8 @@ def import_sources(
         raise InputError("Kein Konferenzname: Bitte --conference angeben oder 'conference' im Manifest eintragen.")
     date = date or (manifest.date if manifest else None)
     city = city or (manifest.city if manifest else None)
+    if isinstance(pseudonymiser, _FromVocab):
+        pseudonymiser = vocab.pseudonymiser
     report = ImportReport(conference=conference, dry_run=dry_run, strict=strict, pseudonymised=pseudonymiser is not None)
     parsed_files = [_parse_file(source, vocab, manifest, strict=strict) for source in sources]
     report.files = [p.report for p in parsed_files]
@@ -559,7 +571,7 @@ def import_files(
     city: str | None = None,
     dry_run: bool = False,
     strict: bool = True,
-    pseudonymiser: Pseudonymiser | None = None,
+    pseudonymiser: Pseudonymiser | None | _FromVocab = FROM_VOCAB,
     manifest: Manifest | Path | None = None,
 ) -> ImportReport:
     """Import files, folders (recursively) and globs; see :func:`import_sources`.
@@ -585,7 +597,7 @@ def import_uploads(
     city: str | None = None,
     dry_run: bool = False,
     strict: bool = False,
-    pseudonymiser: Pseudonymiser | None = None,
+    pseudonymiser: Pseudonymiser | None | _FromVocab = FROM_VOCAB,
     manifest: Manifest | None = None,
 ) -> ImportReport:
     """Import uploaded files given as ``(file name, bytes)``, e.g. from the workbench's upload view.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import logging
 import os
 from dataclasses import dataclass
@@ -49,7 +51,8 @@ def load_vocabularies(settings: Settings) -> Vocabularies:
     for group in groups["groups"]:
         for alias in [group["name"], *(group.get("aliases") or [])]:
             aliases[str(alias).casefold()] = group["name"]
-    return Vocabularies(taxonomy=taxonomy, gazetteer=gazetteer, stakeholder_aliases=aliases)
+    vocab = Vocabularies(taxonomy=taxonomy, gazetteer=gazetteer, stakeholder_aliases=aliases)
+    return dataclasses.replace(vocab, pseudonymiser=build_pseudonymiser(settings, vocab))
 
 
 def build_pseudonymiser(settings: Settings, vocab: Vocabularies) -> Pseudonymiser | None:

@@ -101,7 +101,7 @@ def main() -> None:
 
     from models.store import Store
     from pipelines.ingest import import_files
-    from pipelines.resources import build_pseudonymiser, load_vocabularies
+    from pipelines.resources import load_vocabularies
     from pipelines.settings import load_settings
 
     with tempfile.TemporaryDirectory(prefix="taten-bench-") as tmp:
@@ -114,12 +114,11 @@ def main() -> None:
         settings = load_settings(embedding={"model": "hashing"})
         started = time.perf_counter()
         vocab = load_vocabularies(settings)
-        pseudonymiser = build_pseudonymiser(settings, vocab)
         store = Store(f"sqlite:///{Path(tmp) / 'bench.sqlite'}")
         setup = time.perf_counter() - started
 
         started = time.perf_counter()
-        report = import_files(store, [folder], "Benchmark", vocab, pseudonymiser=pseudonymiser, strict=True)
+        report = import_files(store, [folder], "Benchmark", vocab, strict=True)
         seconds = time.perf_counter() - started
         stored = store.count_contributions(store.get_conference("Benchmark").id)
         store.close()

@@ -563,7 +563,7 @@ def test_without_pseudonymiser_the_report_says_texts_are_stored_as_written(
     path = tmp_path / "notizen.txt"
     path.write_text("- Frau Schmitz beklagt Lärm\n", encoding="utf-8")
 
-    report = import_files(sqlite_store, [path], CONFERENCE, vocab)
+    report = import_files(sqlite_store, [path], CONFERENCE, vocab, pseudonymiser=None)
 
     assert _texts(sqlite_store) == ["Frau Schmitz beklagt Lärm"]
     assert not report.pseudonymised
@@ -650,19 +650,16 @@ def test_cli_dry_run_stores_nothing(tmp_path: Path, cli_env: dict[str, str], tat
 
 
 def test_real_pseudonymiser_from_settings_masks_before_storing_and_reimport_adds_nothing(
-    tmp_path: Path, store: Store, vocab: Vocabularies, settings, row_counts
+    tmp_path: Path, store: Store, vocab: Vocabularies, row_counts
 ) -> None:
-    from pipelines.resources import build_pseudonymiser
-
-    pseudonymiser = build_pseudonymiser(settings, vocab)
     path = _docx(tmp_path / "Tisch2_Wohnen.docx", [
         ("bullet", "Frau Schmitz aus der Veldener Straße 12 beklagt Schimmel, Tel. 02421 123456"),
         ("bullet", "Mieten in Birkesdorf zu hoch"),
     ])
 
-    first = import_files(store, [path], CONFERENCE, vocab, pseudonymiser=pseudonymiser)
+    first = import_files(store, [path], CONFERENCE, vocab)  # no argument: the settings' pseudonymiser
     after = row_counts(store)
-    again = import_files(store, [path], CONFERENCE, vocab, pseudonymiser=pseudonymiser)
+    again = import_files(store, [path], CONFERENCE, vocab)
 
     masked, plain = _contributions(store)
     assert "Schmitz" not in masked.text and "Veldener Straße 12" not in masked.text and "123456" not in masked.text
@@ -673,8 +670,19 @@ def test_real_pseudonymiser_from_settings_masks_before_storing_and_reimport_adds
     assert (again.imported, again.duplicates) == (0, 2) and row_counts(store) == after
 
 
-def test_pseudonymisation_switched_off_in_settings_gives_no_pseudonymiser(settings, vocab: Vocabularies) -> None:
-    from pipelines.resources import build_pseudonymiser
+def test_pseudonymisation_switched_off_in_the_settings_stores_the_text_as_written(
+    tmp_path: Path, sqlite_store: Store, settings
+) -> None:
+    from pipelines.resources import load_vocabularies
 
-    assert build_pseudonymiser(settings.model_copy(update={"nlp": settings.nlp.model_copy(update={"pseudonymise": False})}),
-                               vocab) is None
+    off = settings.model_copy(update={"nlp": settings.nlp.model_copy(update={"pseudonymise": False})})
+    vocab = load_vocabularies(off)
+    path = tmp_path / "notiz.txt"
+    path.write_text("- Frau Schmitz, Tel. 02421 123456, wartet auf einen Kita-Platz\n", encoding="utf-8")
+
+    report = import_files(sqlite_store, [path], CONFERENCE, vocab)
+
+    assert vocab.pseudonymiser is None and not report.pseudonymised
+    [stored] = _contributions(sqlite_store)
+    assert stored.text == "Frau Schmitz, Tel. 02421 123456, wartet auf einen Kita-Platz"
+    assert load_vocabularies(settings).pseudonymiser is not None
