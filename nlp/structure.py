@@ -4,11 +4,11 @@ Pure text, no file formats (those are read in ``pipelines/documents.py``).
 
 Headings and file names name the World-Café table, round and theme::
 
-    "Tisch 3 – Wohnen"           table "Tisch 3", theme "Wohnen"
+    "Tisch 3 – Wohnen"           table "3", theme "Wohnen"
     "Runde 2", "2. Runde"        round 2
     "Thementisch Sicherheit"     theme "Sicherheit"
     "Sozialraum: Birkesdorf"     district "Birkesdorf"
-    "Tisch3_Wohnen_Runde2.docx"  table "Tisch 3", theme "Wohnen", round 2
+    "Tisch3_Wohnen_Runde2.docx"  table "3", theme "Wohnen", round 2
 
 Theme words are mapped onto the taxonomy's names (``Taxonomy.canonical``), districts
 onto the gazetteer's.
@@ -111,6 +111,22 @@ class NoteMeta:
         return self == NoteMeta()
 
 
+_TABLE_VALUE = re.compile(r"^(?:(?:thementisch|tisch|table)\s*[-_:#.]?\s*(?:nr\.?\s*)?)?(\d{1,3})$", re.IGNORECASE)
+
+
+def canonical_table(value: object) -> str | None:
+    """One spelling of a table however a source wrote it: "Tisch 3", "tisch3", "3", "3.0" → "3".
+
+    Labels that are not a table number ("Marktplatz") stay as written.
+    """
+    text = str(value).strip() if value is not None else ""
+    if not text:
+        return None
+    text = re.sub(r"(?<=\d)[.,]0+$", "", text)
+    match = _TABLE_VALUE.match(text)
+    return str(int(match.group(1))) if match else text
+
+
 def _number(value: str) -> int:
     return int(value) if value.isdigit() else _NUMBER_WORDS[value.casefold()]
 
@@ -140,7 +156,7 @@ def parse_heading(
     """Table, round, theme and district that a heading names.
 
     >>> parse_heading("Tisch 3 – Wohnen, Runde 2")
-    NoteMeta(table='Tisch 3', round=2, theme='Wohnen', district=None)
+    NoteMeta(table='3', round=2, theme='Wohnen', district=None)
     """
     text = text.strip().rstrip(":")
     table = theme = district = None
@@ -150,7 +166,7 @@ def parse_heading(
         round_ = _number(value)
         text = (text[: match.start()] + " " + text[match.end():]).strip(" ,;–—-")
     if match := _TABLE.search(text):
-        table = f"Tisch {int(match.group(1))}"
+        table = str(int(match.group(1)))
         rest = _AFTER_TABLE.match(text[match.end():])
         if rest and rest.group("rest"):
             theme = _theme_name(rest.group("rest"), taxonomy, known_only=False)
@@ -188,7 +204,7 @@ def parse_filename(name: str, taxonomy: Taxonomy | None = None, gazetteer: Gazet
     """Metadata in a file name such as ``Tisch3_Wohnen_Runde2.docx``.
 
     >>> parse_filename("Tisch3_Runde2.docx")
-    NoteMeta(table='Tisch 3', round=2, theme=None, district=None)
+    NoteMeta(table='3', round=2, theme=None, district=None)
     """
     stem = name.rsplit("/", 1)[-1]
     stem = stem.rsplit(".", 1)[0] if "." in stem else stem
@@ -199,7 +215,7 @@ def parse_filename(name: str, taxonomy: Taxonomy | None = None, gazetteer: Gazet
         round_ = _number(match.group("num") or match.group("ord") or match.group("word"))
         spaced = spaced[: match.start()] + " " + spaced[match.end():]
     if match := _TABLE.search(spaced):
-        table = f"Tisch {int(match.group(1))}"
+        table = str(int(match.group(1)))
         spaced = spaced[: match.start()] + " " + spaced[match.end():]
     words = spaced.split()
     if taxonomy is not None:

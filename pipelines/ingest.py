@@ -41,7 +41,14 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from models.store import Store
 from nlp.districts import Gazetteer
-from nlp.structure import HeadingStack, NoteMeta, looks_like_heading, parse_filename, split_contributions
+from nlp.structure import (
+    HeadingStack,
+    NoteMeta,
+    canonical_table,
+    looks_like_heading,
+    parse_filename,
+    split_contributions,
+)
 from nlp.text import clean_text, contains_markup, text_hash
 from nlp.themes import Taxonomy
 from pipelines import documents
@@ -392,7 +399,7 @@ def _notes_of(
                 report.reasons.append(str(exc).removeprefix(f"{name}, "))
                 continue
             meta = NoteMeta(
-                table=fields.get("table") or None, round=round_, theme=vocab.theme(fields.get("theme")),
+                table=canonical_table(fields.get("table")), round=round_, theme=vocab.theme(fields.get("theme")),
                 district=vocab.district(fields.get("district")),
             ).over(meta)
             stakeholder = fields.get("stakeholder_group") or stakeholder

@@ -35,6 +35,9 @@ def sidebar(presenting: bool) -> None:
         # The chosen conference and name live in plain session keys, so they survive a change of page.
         if ctx.conference() not in names:
             st.session_state["conference"] = names[-1] if names else None
+        pending = st.session_state.pop(ctx.PENDING_CONFERENCE, None)  # e.g. just imported and analysed
+        if pending in names:
+            st.session_state["conference_select"] = pending
         if names:
             if st.session_state.get("conference_select") not in names:
                 st.session_state["conference_select"] = ctx.conference()

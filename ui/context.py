@@ -28,6 +28,7 @@ from pipelines.settings import Settings, load_settings
 from ui.widgets import md
 
 FLASH = "_flash"
+PENDING_CONFERENCE = "_conference_pending"  # the sidebar switches to it on the next run
 READ_ONLY_ACTOR = "Ausschuss (nur lesen)"
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from nlp.districts import Gazetteer
 from nlp.structure import (
+    canonical_table,
     HeadingStack,
     NoteMeta,
     looks_like_heading,
@@ -33,9 +34,9 @@ def gazetteer() -> Gazetteer:
 @pytest.mark.parametrize(
     ("heading", "expected"),
     [
-        ("Tisch 3 – Wohnen", NoteMeta(table="Tisch 3", theme="Wohnen")),
-        ("Tisch 3: Wohnen, Runde 2", NoteMeta(table="Tisch 3", round=2, theme="Wohnen")),
-        ("Tisch 5 (Bildung)", NoteMeta(table="Tisch 5", theme="Bildung und Erziehung")),
+        ("Tisch 3 – Wohnen", NoteMeta(table="3", theme="Wohnen")),
+        ("Tisch 3: Wohnen, Runde 2", NoteMeta(table="3", round=2, theme="Wohnen")),
+        ("Tisch 5 (Bildung)", NoteMeta(table="5", theme="Bildung und Erziehung")),
         ("Runde 2", NoteMeta(round=2)),
         ("2. Runde", NoteMeta(round=2)),
         ("Zweite Runde", NoteMeta(round=2)),
@@ -55,10 +56,10 @@ def test_headings_name_table_round_theme_and_district(
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        ("Tisch3_Wohnen_Runde2.docx", NoteMeta(table="Tisch 3", round=2, theme="Wohnen")),
-        ("tisch-4-bildung-runde-1.txt", NoteMeta(table="Tisch 4", round=1, theme="Bildung und Erziehung")),
-        ("runde2/Bildung_und_Erziehung_Tisch2.md", NoteMeta(table="Tisch 2", theme="Bildung und Erziehung")),
-        ("Nord-Düren_Tisch1.docx", NoteMeta(table="Tisch 1", district="Nord-Düren")),
+        ("Tisch3_Wohnen_Runde2.docx", NoteMeta(table="3", round=2, theme="Wohnen")),
+        ("tisch-4-bildung-runde-1.txt", NoteMeta(table="4", round=1, theme="Bildung und Erziehung")),
+        ("runde2/Bildung_und_Erziehung_Tisch2.md", NoteMeta(table="2", theme="Bildung und Erziehung")),
+        ("Nord-Düren_Tisch1.docx", NoteMeta(table="1", district="Nord-Düren")),
         ("Protokoll.docx", NoteMeta()),
     ],
 )
@@ -84,7 +85,7 @@ def test_heading_stack_replaces_headings_of_the_same_kind(taxonomy: Taxonomy) ->
     stack = HeadingStack(taxonomy)
     stack.push("Runde 1")
     stack.push("Tisch 3 – Wohnen")
-    assert (stack.path, stack.meta) == ("Runde 1 › Tisch 3 – Wohnen", NoteMeta(table="Tisch 3", round=1, theme="Wohnen"))
+    assert (stack.path, stack.meta) == ("Runde 1 › Tisch 3 – Wohnen", NoteMeta(table="3", round=1, theme="Wohnen"))
     stack.push("Tisch 4")
     assert stack.path == "Runde 1 › Tisch 4"
     stack.push("Runde 2")
@@ -97,7 +98,7 @@ def test_explicit_levels_close_deeper_headings(taxonomy: Taxonomy) -> None:
     stack.push("Runde 1", 2)
     stack.push("Ergebnisse", 3)
     stack.push("Tisch 2 – Wohnen", 1)
-    assert (stack.path, stack.meta) == ("Tisch 2 – Wohnen", NoteMeta(table="Tisch 2", theme="Wohnen"))
+    assert (stack.path, stack.meta) == ("Tisch 2 – Wohnen", NoteMeta(table="2", theme="Wohnen"))
 
 
 @pytest.mark.parametrize(
@@ -119,3 +120,11 @@ def test_explicit_levels_close_deeper_headings(taxonomy: Taxonomy) -> None:
 )
 def test_paragraphs_split_into_sentences_about_different_things(paragraph: str, expected: list[str]) -> None:
     assert split_contributions(paragraph) == expected
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("Tisch 3", "3"), ("tisch3", "3"), ("Tisch-Nr. 12", "12"), ("3", "3"), ("3.0", "3"), (" 07 ", "7"),
+    ("Thementisch 4", "4"), ("Marktplatz", "Marktplatz"), ("", None), (None, None),
+])
+def test_canonical_table_gives_one_spelling_per_table(value, expected) -> None:
+    assert canonical_table(value) == expected

@@ -147,9 +147,9 @@ def test_word_file_gives_one_note_per_bullet_and_sentence_with_metadata_and_prov
 
     stored = _contributions(store)
     assert [(c.text, c.table_label, c.round, c.theme) for c in stored] == [
-        ("Mieten in der Innenstadt zu hoch. Keine Sozialwohnungen.", "Tisch 3", 2, "Wohnen"),
-        ("Spielplatz am Markt kaputt. Dort trifft sich abends niemand.", "Tisch 3", 2, "Wohnen"),
-        ("Der Bus z.B. Linie 2 fährt selten.", "Tisch 3", 2, "Wohnen"),
+        ("Mieten in der Innenstadt zu hoch. Keine Sozialwohnungen.", "3", 2, "Wohnen"),
+        ("Spielplatz am Markt kaputt. Dort trifft sich abends niemand.", "3", 2, "Wohnen"),
+        ("Der Bus z.B. Linie 2 fährt selten.", "3", 2, "Wohnen"),
         ("Angstraum im Rurpark", None, None, "Sicherheit"),
         ("Beleuchtung fehlt", None, 1, "Sicherheit"),
     ]
@@ -171,7 +171,7 @@ def test_file_name_gives_table_theme_and_round(tmp_path: Path, sqlite_store: Sto
     import_files(sqlite_store, [path], CONFERENCE, vocab)
 
     (note,) = _contributions(sqlite_store)
-    assert (note.table_label, note.theme, note.round) == ("Tisch 3", "Wohnen", 2)
+    assert (note.table_label, note.theme, note.round) == ("3", "Wohnen", 2)
 
 
 def test_text_file_with_bom_reads_headings_bullets_and_lines(
@@ -184,9 +184,9 @@ def test_text_file_with_bom_reads_headings_bullets_and_lines(
 
     assert [(c.text, c.table_label, c.round, c.theme, c.source_position, c.heading_path)
             for c in _contributions(sqlite_store)] == [
-        ("Kita-Plätze fehlen", "Tisch 5", 1, "Bildung und Erziehung", "Zeile 3", "Tisch 5 – Bildung › Runde 1"),
-        ("OGS-Warteliste zu lang", "Tisch 5", 1, "Bildung und Erziehung", "Zeile 5", "Tisch 5 – Bildung › Runde 1"),
-        ("Schulsozialarbeit ausbauen", "Tisch 5", 2, "Bildung und Erziehung", "Zeile 7", "Tisch 5 – Bildung › Runde 2"),
+        ("Kita-Plätze fehlen", "5", 1, "Bildung und Erziehung", "Zeile 3", "Tisch 5 – Bildung › Runde 1"),
+        ("OGS-Warteliste zu lang", "5", 1, "Bildung und Erziehung", "Zeile 5", "Tisch 5 – Bildung › Runde 1"),
+        ("Schulsozialarbeit ausbauen", "5", 2, "Bildung und Erziehung", "Zeile 7", "Tisch 5 – Bildung › Runde 2"),
     ]
 
 
@@ -201,9 +201,9 @@ def test_markdown_headings_lists_and_paragraphs(tmp_path: Path, sqlite_store: St
     import_files(sqlite_store, [path], CONFERENCE, vocab)
 
     assert [(c.text, c.table_label, c.round, c.theme, c.source_position) for c in _contributions(sqlite_store)] == [
-        ("Jobcenter nicht erreichbar", "Tisch 2", 1, "Arbeit", "Zeile 5"),
-        ("Anerkennung dauert zu lange", "Tisch 2", 1, "Arbeit", "Zeile 6"),
-        ("Langzeitarbeitslose finden keinen Einstieg. Das liegt an fehlenden Abschlüssen.", "Tisch 2", 1, "Arbeit",
+        ("Jobcenter nicht erreichbar", "2", 1, "Arbeit", "Zeile 5"),
+        ("Anerkennung dauert zu lange", "2", 1, "Arbeit", "Zeile 6"),
+        ("Langzeitarbeitslose finden keinen Einstieg. Das liegt an fehlenden Abschlüssen.", "2", 1, "Arbeit",
          "Zeile 9"),
     ]
 
@@ -219,8 +219,8 @@ def test_ods_sheets_are_read_with_sheet_name_as_heading(
     report = import_files(sqlite_store, [path], CONFERENCE, vocab)
 
     assert [(c.text, c.table_label, c.round, c.source_position) for c in _contributions(sqlite_store)] == [
-        ("Mieten zu hoch", "Tisch 3", 1, "Blatt Tisch3, Zeile 2"),
-        ("Wohnungen fehlen", "Tisch 3", 2, "Blatt Tisch3, Zeile 4"),
+        ("Mieten zu hoch", "3", 1, "Blatt Tisch3, Zeile 2"),
+        ("Wohnungen fehlen", "3", 2, "Blatt Tisch3, Zeile 4"),
     ]
     assert report.files[0].format == "ODS"
     assert "Blatt 'Notizen' ohne Spalte 'text' – übersprungen." in report.files[0].reasons
@@ -239,7 +239,7 @@ def test_excel_with_formulas_and_merged_cells(tmp_path: Path, store: Store, voca
     report = import_files(store, [tmp_path / "formeln.xlsx"], CONFERENCE, vocab)
 
     assert [(c.text, c.table_label) for c in _contributions(store)] == [
-        ("Kita fehlt", "Tisch 4"), ("Bus fährt selten", "Tisch 4")]
+        ("Kita fehlt", "4"), ("Bus fährt selten", "4")]
     assert (report.files[0].imported, report.files[0].empty) == (2, 1)
     assert not any(c.text.startswith("=") for c in _contributions(store))
 
@@ -527,7 +527,7 @@ def test_uploads_take_the_same_path_and_skip_a_bad_upload(
 
     (note,) = _contributions(sqlite_store)
     assert (note.text, note.table_label, note.theme, note.source_file) == (
-        "Angstraum am Bahnhof", "Tisch 4", "Sicherheit", "Tisch4_Sicherheit.docx")
+        "Angstraum am Bahnhof", "4", "Sicherheit", "Tisch4_Sicherheit.docx")
     assert [f.file for f in report.failed_files] == ["kaputt.xlsx"]
 
 

@@ -101,7 +101,7 @@ def test_german_column_aliases_are_mapped(tmp_path: Path, sqlite_store: Store, v
 
     first, second = sqlite_store.contributions(sqlite_store.get_conference(CONFERENCE).id)
     assert (first.text, first.table_label, first.round, first.district, first.theme, first.stakeholder_group) == (
-        "Kita-Plätze fehlen", "Tisch 3", 2, "Nord-Düren", "Bildung und Erziehung", "Wohlfahrtsverbände")
+        "Kita-Plätze fehlen", "3", 2, "Nord-Düren", "Bildung und Erziehung", "Wohlfahrtsverbände")
     assert (second.table_label, second.round, second.district, second.stakeholder_group) == (
         "4", 1, "Birkesdorf", None)
     assert (first.source_file, first.source_position, second.source_position) == (

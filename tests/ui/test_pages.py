@@ -272,3 +272,30 @@ def test_committee_view_has_no_controls_and_no_note_text(make_app, service: Revi
     assert not [n for n in notes if n in shown], "no raw note text for the committee"
     at.selectbox(key="committee_theme").select(WORK).run()
     assert not at.exception and [h.value for h in at.header] == [WORK]
+
+
+def test_upload_imports_pseudonymised_notes_reports_per_file_and_analyses(make_app, analysed_store) -> None:
+    at = make_app()
+    at.switch_page("views/import_.py").run()
+    at.text_input(key="import_conference").input("Neue Konferenz").run()
+    at.file_uploader(key="import_files").set_value([
+        ("Tisch2_Wohnen_Runde1.md", "# Tisch 2 – Wohnen\n\n- Frau Schmitz, Tel. 02421 123456, sucht seit Monaten "
+         "eine Wohnung\n- Mieten in Birkesdorf steigen\n- Mieten in Birkesdorf steigen stark\n".encode(), "text/markdown"),
+        ("kaputt.docx", b"kein Word", "application/octet-stream"),
+    ]).run()
+    at.button(key="import_btn").click().run()
+
+    assert not at.exception
+    [table] = [d.value for d in at.dataframe if "Datei" in d.value.columns]
+    assert list(table["Status"]) == ["ok", "fehlgeschlagen"]
+    assert table["importiert"].tolist() == [3, 0] and "Word" in table["Hinweise"].iloc[1]
+    record = analysed_store.get_conference("Neue Konferenz")
+    texts = [c.text for c in analysed_store.contributions(record.id)]
+    assert texts[0] == "[NAME], Tel. [TELEFON], sucht seit Monaten eine Wohnung"
+    assert all(c.table_label == "2" and c.theme == "Wohnen" for c in analysed_store.contributions(record.id))
+
+    at.button(key="import_analyse_btn").click().run()
+
+    assert not at.exception
+    assert analysed_store.latest_run(record.id) is not None
+    assert at.sidebar.selectbox(key="conference_select").value == "Neue Konferenz"
