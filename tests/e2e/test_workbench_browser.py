@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.slow
 
@@ -205,9 +207,22 @@ def choose_option(page: Any, scope: Any, label: str, option: str) -> None:
 
     Typing filters the list first: long lists are virtualised, their far options not yet drawn.
     """
-    scope.get_by_label(label, exact=True).click()
-    page.keyboard.type(option)
-    page.get_by_role("option").filter(has_text=option).first.click()
+    choice = page.get_by_role("option").filter(has_text=option).first
+    for attempt in range(3):
+        settle(page)
+        field = scope.get_by_label(label, exact=True)
+        expect(field).to_have_count(1, timeout=TIMEOUT_MS)  # a rerun may briefly show the old widget too
+        field.click()
+        field.fill("")
+        page.keyboard.type(option)
+        try:
+            choice.click(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            # the list closed under us (a rerun redrew the widget): close it cleanly and try again
+            page.keyboard.press("Escape")
+            if attempt == 2:
+                raise
     page.keyboard.press("Escape")  # a multiselect keeps its list open
 
 
@@ -307,7 +322,7 @@ def test_review_flow_in_the_browser_survives_a_reload(
         open_page(page, "Protokoll", "Änderungsprotokoll")
         see(page, f"Maßnahme „{MEASURE_TITLE}“ aus 1 Cluster(n) angelegt")
         shoot(page, screenshot_dir, "protokoll")
-        open_page(page, "Import", "taten import")
+        open_page(page, "Import", "Notizen der Tische hochladen")
         shoot(page, screenshot_dir, "import")
 
         # a reload starts a new session: the name must be entered again, the data are still there
