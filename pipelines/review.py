@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from sqlalchemy import delete, func, select, update
@@ -177,6 +177,15 @@ class Overview:
     rounds: tuple[int, ...]
 
 
+class _Facts(NamedTuple):
+    """The facts of one note that filters and counts need."""
+
+    districts: tuple[str, ...]
+    table: str | None
+    round: int | None
+    stakeholder_group: str | None
+
+
 @dataclass(frozen=True)
 class Filters:
     theme: str | None = None
@@ -184,7 +193,7 @@ class Filters:
     group: str | None = None
     round: int | None = None
 
-    def admits(self, member: MemberView) -> bool:
+    def admits(self, member: MemberView | _Facts) -> bool:
         return (
             (self.district is None or self.district in member.districts)
             and (self.group is None or member.stakeholder_group == self.group)
@@ -308,7 +317,7 @@ class ReviewService:
                 select(Cluster.theme).where(Cluster.run_id == run_id, Cluster.merged_into_id.is_(None)).distinct()
             ))
 
-    def overview(self, filters: Filters = Filters(), top: int = 10) -> Overview:
+    def overview(self, filters: Filters = Filters(), top: int | None = 10) -> Overview:
         """Counts and concerns of the latest run under ``filters``.
 
         Counts, heatmap and the top list consider only notes that pass the filters;
@@ -320,7 +329,7 @@ class ReviewService:
                 select(Cluster).where(Cluster.run_id == run_id, Cluster.merged_into_id.is_(None),
                                       Cluster.relevant.is_(True)).order_by(Cluster.rank)
             ))
-            members = self._members(session, run_id, [c.id for c in clusters])
+            members = self._member_facts(session, run_id)
             all_members = [m for ms in members.values() for m in ms]
             n_measures = sum(
                 1 for theme, districts in session.execute(
@@ -331,7 +340,7 @@ class ReviewService:
             reps = self._representatives(session, clusters)
         heatmap: dict[str, Counter[str]] = {}
         kept: list[ClusterView] = []
-        passing_notes: list[MemberView] = []
+        passing_notes: list[_Facts] = []
         for c in clusters:
             if filters.theme is not None and c.theme != filters.theme:
                 continue
@@ -618,6 +627,19 @@ class ReviewService:
         )
         for assignment, contribution in session.execute(query):
             out[assignment.cluster_id].append(_member_view(contribution, assignment))
+        return out
+
+    def _member_facts(self, session: Session, run_id: int) -> dict[int, list[_Facts]]:
+        """What the overview filters and counts, per cluster: no texts, no ORM objects (fast at 10,000s)."""
+        out: dict[int, list[_Facts]] = {}
+        query = (
+            select(Assignment.cluster_id, Assignment.districts, Contribution.table_label, Contribution.round,
+                   Contribution.stakeholder_group)
+            .join(Contribution, Contribution.id == Assignment.contribution_id)
+            .where(Assignment.run_id == run_id, Assignment.cluster_id.is_not(None))
+        )
+        for cluster_id, districts, table, round_, group in session.execute(query):
+            out.setdefault(cluster_id, []).append(_Facts(tuple(districts or ()), table, round_, group))
         return out
 
     def _representatives(self, session: Session, clusters: Sequence[Cluster]) -> dict[int, tuple[MemberView, ...]]:

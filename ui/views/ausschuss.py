@@ -29,7 +29,7 @@ with cols[1]:
     district = w.choose("Sozialraum", everything.districts, key="committee_district")
 
 proposed = [m for m in service.measures(theme=theme, district=district) if m.status != "abgelehnt"]
-overall = service.overview(Filters(theme=theme, district=district), top=0)
+overall = service.overview(Filters(theme=theme, district=district), top=None)  # every concern, best first
 metrics = st.columns(4)
 metrics[0].metric("Beiträge", overall.n_contributions)
 metrics[1].metric("Anliegen", overall.n_clusters)
@@ -37,7 +37,7 @@ metrics[2].metric("Sozialräume", overall.n_districts)
 metrics[3].metric("Maßnahmen", len(proposed))
 
 for t in [theme] if theme else everything.themes:
-    top = service.overview(Filters(theme=t, district=district), top=5).top
+    top = [c for c in overall.top if c.theme == t][:5]
     measures = [m for m in proposed if m.theme == t]
     if not top and not measures:
         continue
