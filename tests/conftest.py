@@ -12,9 +12,13 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -204,3 +208,74 @@ def small_conference_rows() -> list[dict[str, str]]:
 def small_conference_csv(tmp_path: Path) -> Path:
     """The small hand-made conference as a semicolon CSV."""
     return _write_rows_csv(tmp_path / "kleine_konferenz.csv", SMALL_CONFERENCE_ROWS)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's Chromium driven by Playwright, one per test run.
+
+    One session fixture for every browser test: Playwright's sync API keeps an event
+    loop running while it is open, so a second ``sync_playwright()`` would refuse to start.
+    """
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is not installed; run `make system-packages` (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@contextmanager
+def serve_workbench(database_url: str, home: Path) -> Iterator[str]:
+    """``streamlit run ui/app.py`` on a free loopback port over ``database_url``; yields its URL.
+
+    The hashing embedder keeps the import page from loading a real model; the
+    server's output goes to ``home/streamlit.log`` and is shown when it fails.
+    """
+    home.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    env = {**os.environ, "TATEN_HOME": str(home), "TATEN_DATABASE_URL": database_url,
+           "TATEN_EMBEDDING__MODEL": "hashing", "PYTHONUNBUFFERED": "1"}
+    log = home / "streamlit.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(REPO / "ui" / "app.py"),
+             "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+             "--client.toolbarMode", "minimal"],
+            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, process, log)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"streamlit exited with {process.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"streamlit did not answer /_stcore/health within {timeout:.0f} s:\n"
+                f"{log.read_text(errors='replace')[-3000:]}")

@@ -42,18 +42,26 @@ def test_demo_ranking_matches_golden_file(demo_concerns: list[dict]) -> None:
     assert demo_concerns == golden, "ranking changed; if intended, run scripts/regenerate_golden.py and review"
 
 
-def test_demo_clusters_find_the_written_concerns(demo_concerns: list[dict]) -> None:
+def test_demo_clusters_find_the_written_concerns(demo_concerns: list[dict], tmp_path: Path) -> None:
     truth = pd.read_csv(DEMO, dtype=str, keep_default_na=False)
     cluster_of = {h: c["rank"] for c in demo_concerns for h in c["members"]}
     assert len(cluster_of) == len(truth), "every note belongs to exactly one cluster (nothing unclustered)"
-    # Rebuild each row's content hash the way ingest does, to line notes up with clusters.
-    from pipelines.ingest import contribution_rows
+    # Line each stored note up with its CSV row through its source position ("Zeile 2" = first row).
+    from models.store import Store
+    from pipelines.ingest import import_files
     from pipelines.resources import load_vocabularies
     from pipelines.settings import load_settings
 
-    frame = truth.drop(columns=["concern"]).astype(str)
-    rows, _, _ = contribution_rows(frame, DEMO.name, load_vocabularies(load_settings()))
-    predicted = [cluster_of[r["content_hash"][:12]] for r in rows]
+    store = Store(f"sqlite:///{tmp_path / 'alignment.sqlite'}")
+    try:
+        import_files(store, [DEMO], "Abgleich", load_vocabularies(load_settings()))
+        stored = store.contributions(store.get_conference("Abgleich").id)
+    finally:
+        store.close()
+    row_of = {c.content_hash[:12]: int(c.source_position.removeprefix("Zeile ")) - 2 for c in stored}
+    predicted = [0] * len(truth)
+    for content_hash, rank in cluster_of.items():
+        predicted[row_of[content_hash]] = rank
     ari = adjusted_rand_score(truth["concern"], predicted)
     assert ari >= 0.18, f"ARI against the written concerns fell to {ari:.3f}"
 

@@ -30,13 +30,12 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
+from tests.conftest import serve_workbench
+
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO_CSV = REPO / "data" / "demo" / "sozialraumkonferenz_2026.csv"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 CONFERENCE = "Sozialraumkonferenz 2026"
 ACTOR = "Erika Mustermann"
 VIEWPORT = {"width": 1400, "height": 900}
@@ -48,28 +47,6 @@ class Workbench:
     url: str
     database_url: str
     log: Path
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"streamlit exited with {process.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"streamlit did not answer /_stcore/health within {timeout:.0f} s:\n"
-                f"{log.read_text(errors='replace')[-3000:]}")
 
 
 def _analysed_demo(home: Path) -> str:
@@ -98,46 +75,8 @@ def workbench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workbench]:
     """``streamlit run ui/app.py`` on a free loopback port over a freshly analysed demo conference."""
     home = tmp_path_factory.mktemp("workbench-home")
     database_url = _analysed_demo(home)
-    port = _free_port()
-    env = {
-        **os.environ,
-        "TATEN_HOME": str(home),
-        "TATEN_DATABASE_URL": database_url,
-        "TATEN_EMBEDDING__MODEL": "hashing",  # the import page must not load a real model
-        "PYTHONUNBUFFERED": "1",
-    }
-    log = home / "streamlit.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(REPO / "ui" / "app.py"),
-             "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-             "--client.toolbarMode", "minimal"],
-            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, process, log)
-        yield Workbench(url=url, database_url=database_url, log=log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.fail("Debian's chromium is not installed; run `make system-packages` (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    with serve_workbench(database_url, home) as url:
+        yield Workbench(url=url, database_url=database_url, log=home / "streamlit.log")
 
 
 @pytest.fixture
