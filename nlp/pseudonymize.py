@@ -241,7 +241,8 @@ def _street_pattern(extra_streets: Sequence[str]) -> re.Pattern[str]:
 
 
 # --- names -----------------------------------------------------------------------------------
-_TOKEN = re.compile(r"\[[A-Z\-]+\]|\w+(?:-\w+)*")
+# "123456-Frau" is two tokens; "[E-MAIL]-Frau" is one, as "de-Frau" was before masking (idempotence)
+_TOKEN = re.compile(r"\[[A-Z\-]+\](?:-\w+)*|[^\W\d_]\w*(?:-[^\W\d_]\w*)*|\w+")
 _ANREDE = frozenset({"Frau", "Herr", "Herrn", "Fr", "Hr", "Hrn", "Frl"})
 _FAMILY = frozenset({"Familie", "Fam", "Ehepaar", "Eheleute"})
 _NEEDS_DOT = frozenset({"Fr", "Hr", "Hrn", "Frl", "Fam", "Dr", "Prof", "med", "rer", "nat", "Dipl", "St"})
@@ -308,6 +309,46 @@ class _Tok:
     dot: bool  # directly followed by "."
 
 
+def _masked_with_gaps(text: str, spans: Sequence[PiiSpan]) -> tuple[str, list[tuple[int, int]]]:
+    """``text`` with ``spans`` replaced by placeholders, and where each unmasked gap starts.
+
+    Returns the masked text and (start in the masked text, shift back to the
+    original) for every stretch between placeholders.
+    """
+    parts, gaps, cursor, shift = [], [(0, 0)], 0, 0
+    for span in spans:
+        parts.append(text[cursor : span.start])
+        placeholder = PLACEHOLDERS[span.kind]
+        parts.append(placeholder)
+        shift += len(placeholder) - (span.end - span.start)
+        cursor = span.end
+        gaps.append((sum(map(len, parts)), shift))
+    parts.append(text[cursor:])
+    return "".join(parts), gaps
+
+
+def _unmasked(span: PiiSpan, gaps: Sequence[tuple[int, int]]) -> PiiSpan:
+    """A span found in the masked text (never inside a placeholder) in original offsets."""
+    shift = next(shift for start, shift in reversed(gaps) if start <= span.start)
+    return PiiSpan(span.start - shift, span.end - shift, span.kind)
+
+
+def _trimmed(span: PiiSpan, text: str, taken: Sequence[tuple[int, int]]) -> PiiSpan | None:
+    """A name that runs into a stronger span is cut before it ("Frau Schmitz Az. 51-…").
+
+    Without the cut the name would be dropped now and found after masking, when the
+    stronger span has become a placeholder: pseudonymisation would not be idempotent.
+    """
+    if span.kind != "NAME" or any(s <= span.start < e for s, e in taken):
+        return None
+    end = min(s for s, e in taken if span.start < s < span.end)
+    while end > span.start and not (text[end - 1].isalnum()):
+        end -= 1
+    if len(text[span.start:end].split()) < 2:  # an Anrede alone is no name
+        return None
+    return PiiSpan(span.start, end, span.kind)
+
+
 class Pseudonymiser:
     """Finds personal data in German notes and replaces it with typed placeholders.
 
@@ -344,7 +385,23 @@ class Pseudonymiser:
 
     # -- public API -------------------------------------------------------------------------
     def find(self, text: str) -> list[PiiSpan]:
-        """Personal data in ``text``: sorted, non-overlapping spans into ``text``."""
+        """Personal data in ``text``: sorted, non-overlapping spans into ``text``.
+
+        Masking can uncover what its context hid ("0171/Mehmet" is a phone number
+        until the number is masked, then "Mehmet" is a name), so the masked text is
+        searched again until nothing new turns up. That makes pseudonymisation
+        idempotent: the result holds nothing a second pass would mask.
+        """
+        spans = self._find_once(text)
+        while spans:
+            masked, gaps = _masked_with_gaps(text, spans)
+            extra = self._find_once(masked)
+            if not extra:
+                break
+            spans = sorted([*spans, *(_unmasked(span, gaps) for span in extra)], key=lambda s: s.start)
+        return spans
+
+    def _find_once(self, text: str) -> list[PiiSpan]:
         if not text:
             return []
         blocked = [(m.start(), m.end()) for m in re.finditer(r"\[[A-Z\-]+\]", text)]
@@ -357,7 +414,9 @@ class Pseudonymiser:
             if span.end <= span.start:
                 continue
             if any(span.start < e and s < span.end for s, e in taken):
-                continue
+                span = _trimmed(span, text, taken)
+                if span is None:
+                    continue
             chosen.append(span)
             taken.append((span.start, span.end))
         return sorted(chosen, key=lambda s: s.start)
