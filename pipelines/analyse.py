@@ -20,13 +20,13 @@ import numpy as np
 
 from models.records import AnalysisRun, Cluster, Contribution
 from models.store import Store
-from nlp.cluster import ConcernClusterer
+from nlp.cluster import ConcernClusterer, canonical_order
 from nlp.embed import Embedder, l2_normalise
 from nlp.features import build_features
 from nlp.keywords import class_tfidf_keywords, default_label, representatives
 from nlp.lemmatize import process_texts
 from nlp.rank import ConcernStats, hotspot, rank_concerns
-from nlp.text import clean_text
+from nlp.text import clean_text, text_hash
 from nlp.themes import UNKNOWN_THEME, infer_themes, theme_prototypes
 from pipelines.errors import InputError, TatenError
 from pipelines.resources import Resources
@@ -51,20 +51,33 @@ def cluster_group(
     embedder: Embedder,
     lemmas: Sequence[Sequence[str]],
     settings: ClusteringSettings,
+    keys: Sequence[str],
     k: int | None = None,
 ) -> GroupClustering:
     """Cluster one group of texts with the configured features and clusterer.
 
+    Rows are processed in the order of ``keys`` (their texts' hashes), so the same
+    texts give the same clusters in any input order.
+
     Args:
         embeddings: (n, d) raw vectors from ``embedder``.
         lemmas: (n,) content lemmas.
+        keys: (n,) stable identity of each row, e.g. ``text_hash`` of its text.
         k: fixed number of clusters; falls back to ``settings.k``.
     """
-    features = build_features(
-        embeddings, embedder.blocks, lemmas, lexical_weight=settings.lexical_weight, seed=settings.seed
-    )
-    clusterer = ConcernClusterer(k=k if k is not None else settings.k, seed=settings.seed)
-    return GroupClustering(labels=clusterer.fit_predict(features), features=features)
+    order = canonical_order(embeddings, keys)
+    features = np.empty((len(order), 0), dtype=np.float32)
+    labels = np.zeros(len(order), dtype=int)
+    if len(order):
+        sorted_features = build_features(
+            embeddings[order], embedder.blocks, [lemmas[i] for i in order],
+            lexical_weight=settings.lexical_weight, seed=settings.seed,
+        )
+        clusterer = ConcernClusterer(k=k if k is not None else settings.k, seed=settings.seed)
+        features = np.empty_like(sorted_features)
+        features[order] = sorted_features
+        labels[order] = clusterer.fit_predict(sorted_features)
+    return GroupClustering(labels=labels, features=features)
 
 
 class _Stages:
@@ -124,8 +137,9 @@ def analyse_conference(
         )
     with stage("clustern"):
         previous = previous_review(store, record.id, contributions)
+        keys = [text_hash(t) for t in texts]
         labels, features = _cluster_by_theme(
-            themes, embeddings, lemmas, resources.embedder, settings.clustering, previous
+            themes, embeddings, lemmas, keys, resources.embedder, settings.clustering, previous
         )
     with stage("beschreiben"):
         districts = [_districts_of(c, p.districts, resources) for c, p in zip(contributions, processed, strict=True)]
@@ -261,19 +275,23 @@ def previous_review(store: Store, conference_id: int, contributions: Sequence[Co
 
 
 def _cluster_by_theme(
-    themes: Sequence[str], embeddings: np.ndarray, lemmas: Sequence[Sequence[str]],
+    themes: Sequence[str], embeddings: np.ndarray, lemmas: Sequence[Sequence[str]], keys: Sequence[str],
     embedder: Embedder, settings: ClusteringSettings, previous: PreviousReview | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Global labels and features, clustering each theme alone.
 
+    Each group's rows are taken in the order of their ``keys`` (text hashes), so
+    neither the row order nor the batch split of the import changes the clusters.
     Labels 0..P-1 are the previous run's pinned clusters (in ``previous.pinned``
     order); fresh clusters are numbered after them.
     """
     n = len(themes)
     previous = previous or PreviousReview.empty(n)
+    keys = np.asarray(keys, dtype=str)
     groups = {t: np.flatnonzero(np.asarray(themes) == t) for t in sorted(set(themes))}
     if not settings.per_theme:
         groups = {"*": np.arange(n)}
+    groups = {t: rows[canonical_order(embeddings[rows], keys[rows])] for t, rows in groups.items()}
     features = _group_features(groups, embeddings, lemmas, embedder, settings)
     labels = np.full(n, -1, dtype=int)
     for key, cluster in enumerate(previous.pinned):
@@ -285,7 +303,7 @@ def _cluster_by_theme(
         if not len(free):
             continue
         clusterer = ConcernClusterer(k=settings.k, seed=settings.seed)
-        found = clusterer.fit_predict(features[free])
+        found = clusterer.fit_predict(features[free], keys[free])
         labels[free] = np.where(found >= 0, found + offset, -1)
         offset += int(found.max()) + 1
     return labels, features
@@ -461,7 +479,7 @@ def describe_clusters(
                 tables=frozenset(profile["tables"]), rounds=frozenset(profile["rounds"]),
                 groups=frozenset(profile["groups"]), districts=frozenset(district_counts),
                 conferences=frozenset({member_rows[0].conference_id}),
-                first_member=min(c.id for c in member_rows),
+                first_member=min(c.content_hash for c in member_rows),
             )
         )
         rows[key] = {

@@ -21,7 +21,7 @@ from rich.table import Table
 
 from models.store import Store
 from nlp.lemmatize import process_texts
-from nlp.text import clean_text
+from nlp.text import clean_text, text_hash
 from pipelines.analyse import analyse_conference, cluster_group
 from pipelines.errors import InputError, TatenError
 from pipelines.ingest import read_table
@@ -285,7 +285,9 @@ def cluster_command(
                 cleaned, lambda done, total: progress("einbetten", done, total)
             )
             progress("clustern")
-            labels = cluster_group(embeddings, resources.embedder, lemmas, settings.clustering, k=k).labels
+            labels = cluster_group(
+                embeddings, resources.embedder, lemmas, settings.clustering, [text_hash(t) for t in cleaned], k=k
+            ).labels
         pd.DataFrame({"id": frame["id"], "cluster": labels.astype(int)}).to_csv(out, index=False)
         console.print(f"{len(labels)} Texte in {len(np.unique(labels[labels >= 0]))} Cluster eingeteilt → {out}")
 

@@ -900,7 +900,8 @@ def _rerank(session: Session, run_id: int, ranking: RankingSettings) -> None:
         .where(Cluster.run_id == run_id, Cluster.merged_into_id.is_(None), Cluster.size > 0)
     ).all()
     first_member = dict(session.execute(
-        select(Assignment.cluster_id, func.min(Assignment.contribution_id))
+        select(Assignment.cluster_id, func.min(Contribution.content_hash))
+        .join(Contribution, Contribution.id == Assignment.contribution_id)
         .where(Assignment.run_id == run_id).group_by(Assignment.cluster_id)
     ).all())
     stats = [
@@ -908,7 +909,7 @@ def _rerank(session: Session, run_id: int, ranking: RankingSettings) -> None:
             key=c.id, size=c.size, tables=frozenset(c.profile.get("tables", {})),
             rounds=frozenset(c.profile.get("rounds", {})), groups=frozenset(c.profile.get("groups", {})),
             districts=frozenset(c.profile.get("districts", {})), conferences=frozenset({0}),
-            first_member=first_member.get(c.id, 0),
+            first_member=first_member.get(c.id) or "",
         )
         for c in clusters
     ]

@@ -324,3 +324,47 @@ def test_another_city_is_another_gazetteer_file(tmp_path: Path, taten_home: Path
         "Kein Spielplatz an der Speicherstadt": ["Hafenviertel"],
         "Kita-Plätze fehlen in Nord-Düren": [],  # a Düren district means nothing in Musterstadt
     }
+
+
+DEMO_CSV = Path(__file__).resolve().parents[2] / "data" / "demo" / "sozialraumkonferenz_2026.csv"
+
+
+def _concerns_by_content(store: Store, conference: str) -> dict[frozenset[str], tuple[str, str, int]]:
+    """Each cluster of the latest run as the content hashes of its notes → (theme, label, rank)."""
+    record = store.get_conference(conference)
+    run = store.latest_run(record.id)
+    hashes = {c.id: c.content_hash for c in store.contributions(record.id)}
+    members: dict[int, set[str]] = {}
+    for a in store.assignments(run.id):
+        members.setdefault(a.cluster_id, set()).add(hashes[a.contribution_id])
+    return {frozenset(members[c.id]): (c.theme, c.label, c.rank) for c in store.clusters(run.id)}
+
+
+def test_row_order_and_batch_split_do_not_change_the_concerns(
+    tmp_path: Path, hashing_resources: Resources, settings: Settings
+) -> None:
+    import pandas as pd
+
+    rows = pd.read_csv(DEMO_CSV, dtype=str, keep_default_na=False)
+    shuffled = rows.sample(frac=1.0, random_state=3)
+    paths = {"original": tmp_path / "original.csv", "shuffled": tmp_path / "shuffled.csv",
+             "part1": tmp_path / "teil1.csv", "part2": tmp_path / "teil2.csv"}
+    rows.to_csv(paths["original"], index=False)
+    shuffled.to_csv(paths["shuffled"], index=False)
+    shuffled.iloc[:200].to_csv(paths["part1"], index=False)
+    shuffled.iloc[200:].to_csv(paths["part2"], index=False)
+
+    results = {}
+    for name, batches in {"original": ["original"], "shuffled": ["shuffled"], "two batches": ["part1", "part2"]}.items():
+        store = Store(f"sqlite:///{tmp_path / (name.replace(' ', '_') + '.sqlite')}")
+        try:
+            for batch in batches:  # analysed after each batch, as staff would
+                import_files(store, [paths[batch]], "Demo", hashing_resources.vocab)
+                analyse_conference(store, "Demo", hashing_resources, settings)
+            results[name] = _concerns_by_content(store, "Demo")
+        finally:
+            store.close()
+
+    assert len(results["original"]) > 30
+    assert results["shuffled"] == results["original"]
+    assert results["two batches"] == results["original"]
