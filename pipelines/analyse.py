@@ -76,7 +76,7 @@ def cluster_group(
         clusterer = ConcernClusterer(k=k if k is not None else settings.k, seed=settings.seed)
         features = np.empty_like(sorted_features)
         features[order] = sorted_features
-        labels[order] = clusterer.fit_predict(sorted_features)
+        labels[order] = clusterer.fit_predict(sorted_features, [keys[i] for i in order])
     return GroupClustering(labels=labels, features=features)
 
 
