@@ -31,7 +31,6 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from models.records import (
-    AnalysisRun,
     Assignment,
     Cluster,
     Conference,
@@ -41,6 +40,7 @@ from models.records import (
     ReviewEvent,
     utcnow,
 )
+from models.queries import MEASURE_STATUSES, active_concerns, is_active, latest_run_id, measures_to_show
 from models.store import Store
 from nlp.keywords import class_tfidf_keywords
 from nlp.rank import ConcernStats, hotspot, rank_concerns
@@ -49,7 +49,6 @@ from pipelines.settings import RankingSettings
 
 logger = logging.getLogger(__name__)
 
-MEASURE_STATUSES = ("Entwurf", "vorgeschlagen", "beschlossen", "in Umsetzung", "umgesetzt", "abgelehnt")
 PRIORITIES = ("hoch", "mittel", "niedrig")
 MEASURE_FIELDS = (
     "title", "description", "theme", "districts", "responsible", "priority", "cost_estimate", "timeframe", "status",
@@ -273,25 +272,21 @@ class ReviewService:
         if session is None:
             with self.store.transaction() as own:
                 return self.run_id(own)
-        run_id = session.scalar(
-            select(func.max(AnalysisRun.id)).where(AnalysisRun.conference_id == self.conference_id)
-        )
+        run_id = latest_run_id(session, self.conference_id)
         if run_id is None:
             raise InputError(f"Konferenz '{self.conference}' ist noch nicht analysiert. Bitte zuerst analysieren.")
-        return int(run_id)
+        return run_id
 
     def clusters(
         self, theme: str | None = None, *, include_irrelevant: bool = True, with_members: bool = False
     ) -> list[ClusterView]:
-        """Active clusters of the latest run (merged ones are gone), best first."""
+        """The active concerns of the latest run (see :func:`models.queries.active_concerns`), best first.
+
+        ``include_irrelevant`` adds the clusters marked not relevant, for the review page.
+        """
         with self.store.transaction() as session:
             run_id = self.run_id(session)
-            query = select(Cluster).where(Cluster.run_id == run_id, Cluster.merged_into_id.is_(None))
-            if theme is not None:
-                query = query.where(Cluster.theme == theme)
-            if not include_irrelevant:
-                query = query.where(Cluster.relevant.is_(True))
-            rows = list(session.scalars(query.order_by(Cluster.rank)))
+            rows = active_concerns(session, run_id, theme=theme, include_irrelevant=include_irrelevant)
             members = self._members(session, run_id, [c.id for c in rows]) if with_members else {}
             reps = self._representatives(session, rows)
             measures = self._measure_ids(session, [c.id for c in rows])
@@ -313,30 +308,24 @@ class ReviewService:
     def themes(self) -> list[str]:
         with self.store.transaction() as session:
             run_id = self.run_id(session)
-            return sorted(session.scalars(
-                select(Cluster.theme).where(Cluster.run_id == run_id, Cluster.merged_into_id.is_(None)).distinct()
-            ))
+            return sorted({c.theme for c in active_concerns(session, run_id, include_irrelevant=True)})
 
     def overview(self, filters: Filters = Filters(), top: int | None = 10) -> Overview:
         """Counts and concerns of the latest run under ``filters``.
 
-        Counts, heatmap and the top list consider only notes that pass the filters;
-        a concern is listed when at least one of its notes passes.
+        Concerns are the active concerns, measures the measures to show (see
+        :mod:`models.queries`). Counts, heatmap and the top list consider only notes
+        of active concerns that pass the filters; a concern is listed when at least
+        one of its notes passes. Measures are counted under theme and district.
         """
         with self.store.transaction() as session:
             run_id = self.run_id(session)
-            clusters = list(session.scalars(
-                select(Cluster).where(Cluster.run_id == run_id, Cluster.merged_into_id.is_(None),
-                                      Cluster.relevant.is_(True)).order_by(Cluster.rank)
-            ))
+            clusters = active_concerns(session, run_id)
             members = self._member_facts(session, run_id)
+            members = {c.id: members.get(c.id, []) for c in clusters}
             all_members = [m for ms in members.values() for m in ms]
-            n_measures = sum(
-                1 for theme, districts in session.execute(
-                    select(Measure.theme, Measure.districts).where(Measure.conference_id == self.conference_id))
-                if (filters.theme is None or theme == filters.theme)
-                and (filters.district is None or filters.district in (districts or []))
-            )
+            n_measures = len(measures_to_show(session, self.conference_id, theme=filters.theme,
+                                              district=filters.district))
             reps = self._representatives(session, clusters)
         heatmap: dict[str, Counter[str]] = {}
         kept: list[ClusterView] = []
@@ -389,14 +378,12 @@ class ReviewService:
     def measures(
         self, *, status: str | None = None, theme: str | None = None, district: str | None = None
     ) -> list[MeasureView]:
+        """The measures to show (every status but "abgelehnt", see :func:`models.queries.measures_to_show`).
+
+        ``status`` asks for exactly that status, "abgelehnt" included.
+        """
         with self.store.transaction() as session:
-            query = select(Measure).where(Measure.conference_id == self.conference_id)
-            if status is not None:
-                query = query.where(Measure.status == status)
-            if theme is not None:
-                query = query.where(Measure.theme == theme)
-            rows = [m for m in session.scalars(query.order_by(Measure.id))
-                    if district is None or district in (m.districts or [])]
+            rows = measures_to_show(session, self.conference_id, status=status, theme=theme, district=district)
             return [self._measure_view(session, m, with_sources=False) for m in rows]
 
     def measure(self, measure_id: int) -> MeasureView:
@@ -895,9 +882,9 @@ def _refresh_clusters(session: Session, run_id: int, cluster_ids: Sequence[int])
 
 
 def _rerank(session: Session, run_id: int, ranking: RankingSettings) -> None:
+    """Rank the active concerns 1..n; merged, emptied and not relevant clusters sink to the end."""
     clusters = session.execute(
-        select(Cluster.id, Cluster.theme, Cluster.size, Cluster.profile, Cluster.relevant)
-        .where(Cluster.run_id == run_id, Cluster.merged_into_id.is_(None), Cluster.size > 0)
+        select(Cluster.id, Cluster.theme, Cluster.size, Cluster.profile).where(Cluster.run_id == run_id, is_active())
     ).all()
     first_member = dict(session.execute(
         select(Assignment.cluster_id, func.min(Assignment.contribution_id))
@@ -921,9 +908,8 @@ def _rerank(session: Session, run_id: int, ranking: RankingSettings) -> None:
                 score=r.score, score_breakdown=r.breakdown, rank=r.rank, theme_rank=theme_counter[theme[r.key]],
             ).execution_options(synchronize_session=False)
         )
-    # emptied and merged clusters sink to the end
     session.execute(
-        update(Cluster).where(Cluster.run_id == run_id, (Cluster.size == 0) | Cluster.merged_into_id.is_not(None))
+        update(Cluster).where(Cluster.run_id == run_id, ~is_active())
         .values(rank=len(stats) + 1, theme_rank=0).execution_options(synchronize_session=False)
     )
     session.expire_all()
