@@ -12,7 +12,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from models.records import Cluster, Contribution
+from sqlalchemy import select
+
+from models.queries import active_concerns, latest_run_id
+from models.records import AnalysisRun, Assignment, Cluster, Contribution
 from models.store import Store
 from nlp.text import neutralise_formula
 from pipelines.errors import InputError
@@ -48,7 +51,10 @@ class RunView:
 
 
 def load_run(store: Store, conference: str) -> RunView:
-    """The latest analysis of ``conference``.
+    """The active concerns of the latest analysis of ``conference``, with their members.
+
+    The concerns are :func:`models.queries.active_concerns` (not merged away, relevant,
+    with members, in rank order), the same the workbench and the committee view show.
 
     Raises:
         InputError: no such conference or not analysed yet.
@@ -56,16 +62,23 @@ def load_run(store: Store, conference: str) -> RunView:
     record = store.get_conference(conference)
     if record is None:
         raise InputError(f"Konferenz '{conference}' gibt es nicht.")
-    run = store.latest_run(record.id)
-    if run is None:
-        raise InputError(f"Konferenz '{conference}' ist noch nicht analysiert. Bitte 'taten analyse' ausführen.")
-    contributions = {c.id: c for c in store.contributions(record.id)}
-    members: dict[int, list[Contribution]] = defaultdict(list)
-    for a in store.assignments(run.id):
-        if a.cluster_id is not None:
-            members[a.cluster_id].append(contributions[a.contribution_id])
-    concerns = [_view(c, contributions) for c in store.clusters(run.id)]
-    return RunView(conference, run.id, run.model_id, run.n_contributions, concerns, dict(members))
+    with store.transaction() as session:
+        run_id = latest_run_id(session, record.id)
+        if run_id is None:
+            raise InputError(f"Konferenz '{conference}' ist noch nicht analysiert. Bitte 'taten analyse' ausführen.")
+        run = session.get_one(AnalysisRun, run_id)
+        clusters = active_concerns(session, run_id)
+        contributions = {c.id: c for c in session.scalars(
+            select(Contribution).where(Contribution.conference_id == record.id).order_by(Contribution.id))}
+        members: dict[int, list[Contribution]] = defaultdict(list)
+        for cluster_id, contribution_id in session.execute(
+            select(Assignment.cluster_id, Assignment.contribution_id)
+            .where(Assignment.run_id == run_id, Assignment.cluster_id.in_([c.id for c in clusters]))
+            .order_by(Assignment.contribution_id)
+        ):
+            members[cluster_id].append(contributions[contribution_id])
+        concerns = [_view(c, contributions) for c in clusters]
+        return RunView(conference, run.id, run.model_id, run.n_contributions, concerns, dict(members))
 
 
 def _view(cluster: Cluster, contributions: dict[int, Contribution]) -> ConcernView:

@@ -28,7 +28,7 @@ with cols[0]:
 with cols[1]:
     district = w.choose("Sozialraum", everything.districts, key="committee_district")
 
-proposed = [m for m in service.measures(theme=theme, district=district) if m.status != "abgelehnt"]
+proposed = service.measures(theme=theme, district=district)  # the measures to show: none rejected
 overall = service.overview(Filters(theme=theme, district=district), top=None)  # every concern, best first
 metrics = st.columns(4)
 metrics[0].metric("Beiträge", overall.n_contributions)
