@@ -130,17 +130,15 @@ def import_command(
     aufgelistet und übersprungen (mit --strict bricht der Import ab)."""
 
     def action() -> None:
-        from pipelines.ingest import import_files
+        from pipelines.ingest import ImportOptions, import_files
         from pipelines.resources import load_vocabularies
 
         settings = _settings()
         vocab = load_vocabularies(settings)  # carries the pseudonymiser the settings ask for
         store = Store(settings.db_url)
+        options = ImportOptions(date=date, city=city, dry_run=dry_run, strict=strict, manifest=manifest)
         try:
-            result = import_files(
-                store, paths, conference, vocab, date=date, city=city, dry_run=dry_run, strict=strict,
-                manifest=manifest,
-            )
+            result = import_files(store, paths, conference, vocab, options)
         finally:
             store.close()
         if report is not None:
@@ -300,12 +298,13 @@ def demo_command(
     """Lädt und analysiert die Demo-Konferenz, zeigt die wichtigsten Anliegen und öffnet die Werkbank."""
 
     def action() -> None:
-        from pipelines.ingest import import_files
+        from pipelines.ingest import ImportOptions, import_files
         from pipelines.resources import load_vocabularies
 
         settings = _settings()
         store = Store(settings.db_url)
-        report = import_files(store, [DEMO_FILE], DEMO_CONFERENCE, load_vocabularies(settings), date="2026-03-18", city="Düren")
+        report = import_files(store, [DEMO_FILE], DEMO_CONFERENCE, load_vocabularies(settings),
+                              ImportOptions(date="2026-03-18", city="Düren"))
         console.print(f"Demo-Konferenz: {report.imported} neue Beiträge ({report.duplicates} bereits vorhanden).")
         _analyse(settings, DEMO_CONFERENCE)
         _print_concerns(settings, DEMO_CONFERENCE, None, None, 15)
