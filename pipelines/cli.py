@@ -24,6 +24,7 @@ from nlp.lemmatize import process_texts
 from nlp.text import clean_text
 from pipelines.analyse import analyse_conference, cluster_group
 from pipelines.errors import InputError, TatenError
+from pipelines.example_data import DISTRICTS, example_notice
 from pipelines.ingest import read_table
 from pipelines.report import export_csv, export_json, filter_concerns, load_run, why
 from pipelines.resources import build_resources
@@ -227,6 +228,9 @@ def _print_concerns(settings: Settings, conference: str, theme: str | None, dist
         rank = str(c.rank) if theme is None and district is None else f"{place} (gesamt {c.rank})"
         table.add_row(rank, c.theme, c.label, str(c.size), f"{c.score:.2f}", why(c), c.hotspot or "–")
     console.print(table)
+    notice = example_notice(settings.nlp, what=(DISTRICTS,))
+    if notice:
+        console.print(f"[yellow]{notice}[/]", highlight=False)
 
 
 @app.command("concerns")
@@ -248,14 +252,18 @@ def export_command(
     """Exportiert die Cluster mit allen zugehörigen Beiträgen als CSV oder JSON."""
 
     def action() -> None:
-        view = load_run(Store(_settings().db_url), conference)
+        settings = _settings()
+        view = load_run(Store(settings.db_url), conference)
+        notice = example_notice(settings.nlp, what=(DISTRICTS,))  # exports carry districts, no indicators
         if out.suffix.lower() == ".json":
-            export_json(view, out)
+            export_json(view, out, notice)
         elif out.suffix.lower() == ".csv":
-            export_csv(view, out)
+            export_csv(view, out, notice)
         else:
             raise InputError(f"{out.name}: Bitte als .csv oder .json exportieren.")
         console.print(f"{len(view.concerns)} Anliegen nach {out} exportiert.")
+        if notice:
+            console.print(f"[yellow]{notice}[/]", highlight=False)
 
     _run(action)
 
