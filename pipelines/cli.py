@@ -189,11 +189,17 @@ def analyse_command(
     conference: Annotated[str, typer.Option("--conference", "-c", help="Name der Konferenz.")],
     k: Annotated[int | None, typer.Option("--k", help="Feste Anzahl Cluster je Thema.")] = None,
     model: Annotated[str | None, typer.Option(help="Einbettungsmodell: use+e5, use, e5 oder Name/Pfad.")] = None,
+    no_themes: Annotated[bool, typer.Option(
+        "--no-themes", help="Ohne Themen: alle Beiträge „Ohne Thema“, eine gemeinsame Clusterung "
+        "(z. B. für eine Bürgerumfrage ohne Tischthemen).")] = False,
 ) -> None:
     """Analysiert eine Konferenz: Lemmata, Sozialräume, Themen, Cluster und Rangfolge."""
 
     def action() -> None:
-        settings = _settings(**_model_overrides(k, model))
+        overrides = _model_overrides(k, model)
+        if no_themes:
+            overrides["nlp"] = {"use_themes": False}
+        settings = _settings(**overrides)
         _analyse(settings, conference)
         _print_concerns(settings, conference, None, None, 15)
 
