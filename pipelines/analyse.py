@@ -27,7 +27,7 @@ from nlp.features import build_features
 from nlp.keywords import default_label
 from nlp.lemmatize import process_texts
 from nlp.text import clean_text, text_hash
-from nlp.themes import UNKNOWN_THEME, infer_themes, theme_prototypes
+from nlp.themes import UNKNOWN_THEME, infer_themes, theme_prototypes, typicality_floor
 from pipelines.errors import InputError, TatenError
 from pipelines.figures import MemberFacts, cluster_figures, concern_stats, rank_clusters
 from pipelines.resources import Resources
@@ -134,7 +134,7 @@ def analyse_conference(
         embeddings = resources.embedder.encode_with_progress(texts, report)
     with stage("themen"):
         themes, confidence, source = assign_themes(
-            contributions, embeddings, resources, settings.nlp.min_theme_confidence
+            contributions, embeddings, resources, settings.nlp.min_theme_confidence, use_themes=settings.nlp.use_themes
         )
     with stage("clustern"):
         previous = previous_review(store, record.id, contributions)
@@ -188,15 +188,19 @@ def analyse_conference(
 
 def assign_themes(
     contributions: Sequence[Contribution], embeddings: np.ndarray, resources: Resources,
-    min_confidence: float = 0.0,
+    min_confidence: float = 0.0, use_themes: bool = True,
 ) -> tuple[list[str], np.ndarray, list[str]]:
     """Theme of each contribution, its confidence and where it came from.
 
     ``"tabelle"``: the row named it; ``"tisch"``: other rows of the same table did;
     ``"inferiert"``: nearest theme description by embedding similarity — or
-    "Ohne Thema" when that is less certain than ``min_confidence``.
+    "Ohne Thema" when that is less certain than ``min_confidence`` (a note far from
+    every theme is unsure, see :func:`nlp.themes.infer_themes`); ``"keine"``:
+    ``use_themes`` is off, every note is "Ohne Thema" and the conference is one group.
     """
     n = len(contributions)
+    if not use_themes:
+        return [UNKNOWN_THEME] * n, np.zeros(n, dtype=np.float32), ["keine"] * n
     themes: list[str | None] = [c.theme for c in contributions]
     source = ["tabelle" if t else "" for t in themes]
     confidence = np.ones(n, dtype=np.float32)
@@ -210,8 +214,11 @@ def assign_themes(
     missing = [i for i, t in enumerate(themes) if t is None]
     taxonomy = resources.vocab.taxonomy
     if missing and taxonomy is not None and taxonomy.themes:
-        prototypes = theme_prototypes([resources.embedder.encode(t.prototype_texts) for t in taxonomy.themes])
-        names, conf = infer_themes(l2_normalise(embeddings[missing]), prototypes, taxonomy.names)
+        prototype_embeddings = [resources.embedder.encode(t.prototype_texts) for t in taxonomy.themes]
+        names, conf = infer_themes(
+            l2_normalise(embeddings[missing]), theme_prototypes(prototype_embeddings), taxonomy.names,
+            floor=typicality_floor(prototype_embeddings),
+        )
         for j, i in enumerate(missing):
             guess = names[j] if conf[j] >= min_confidence else UNKNOWN_THEME
             themes[i], confidence[i], source[i] = guess, conf[j], "inferiert"

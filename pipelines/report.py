@@ -2,6 +2,11 @@
 
 Exports never write a cell a spreadsheet would execute: values that start with
 ``=``, ``+``, ``-``, ``@`` get a leading apostrophe in CSV.
+
+Exports built on invented example data say so: the caller passes the sentence of
+:func:`pipelines.example_data.example_notice`, which lands in the JSON's
+``hinweis`` and in a ``hinweis`` column of every CSV row. A city's own data give
+no sentence, and the exports carry no such field.
 """
 
 from __future__ import annotations
@@ -131,9 +136,11 @@ def _member_record(c: Contribution) -> dict:
     }
 
 
-def export_json(view: RunView, path: Path) -> None:
+def export_json(view: RunView, path: Path, notice: str | None = None) -> None:
+    """Every concern with its members; ``notice``: the example-data sentence, if any."""
     payload = {
         "conference": view.conference, "run_id": view.run_id, "model_id": view.model_id,
+        **({"hinweis": notice} if notice else {}),
         "clusters": [
             {
                 "rank": c.rank, "theme": c.theme, "label": c.label, "keywords": c.keywords,
@@ -147,10 +154,14 @@ def export_json(view: RunView, path: Path) -> None:
     path.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
-def export_csv(view: RunView, path: Path) -> None:
-    """One row per member: the cluster's rank, theme and label beside the note and its source."""
+def export_csv(view: RunView, path: Path, notice: str | None = None) -> None:
+    """One row per member: the cluster's rank, theme and label beside the note and its source.
+
+    ``notice`` (the example-data sentence) fills a last column ``hinweis`` of every row,
+    so it survives sorting and filtering in a spreadsheet.
+    """
     fields = ["rank", "theme", "label", "score", "id", "text", "table", "round", "district",
-              "stakeholder_group", "source_file", "source_position"]
+              "stakeholder_group", "source_file", "source_position", *(["hinweis"] if notice else [])]
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields, delimiter=";")
         writer.writeheader()
@@ -158,5 +169,5 @@ def export_csv(view: RunView, path: Path) -> None:
             for m in view.members.get(c.cluster_id, []):
                 record = _member_record(m)
                 row = {"rank": c.rank, "theme": c.theme, "label": c.label, "score": f"{c.score:.3f}",
-                       **{k: record[k] for k in fields if k in record}}
+                       **{k: record[k] for k in fields if k in record}, **({"hinweis": notice} if notice else {})}
                 writer.writerow({k: neutralise_formula(str(v)) if isinstance(v, str) else v for k, v in row.items()})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pipelines.example_data import DISTRICTS, example_notice
 from pipelines.review import Filters
 from ui import context as ctx
 from ui import widgets as w
@@ -21,6 +22,9 @@ ctx.header("Ergebnisse der Sozialraumkonferenz")
 service = ctx.reader()
 everything = service.overview(top=0)
 st.markdown(f"## {w.md(service.conference)}")
+notice = example_notice(ctx.settings().nlp, what=(DISTRICTS,))  # this view shows districts, no indicators
+if notice:
+    st.warning(w.md(notice), icon=":material/info:")
 
 cols = st.columns(2)
 with cols[0]:
