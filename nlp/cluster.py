@@ -7,7 +7,8 @@ participation data (``scripts/evaluate_kommuki.py``):
    text hashes; without keys, the lexicographic order of the vectors), so the same
    multiset of rows gives the same partition whatever order it came in.
 1. **Micro-clusters.** KMeans compresses the n points into
-   m = clip(6·√n, 3·k, ``max_micro``) micro-clusters. Everything after this works
+   m = clip(6·√n, 3·k, ``max_micro``) micro-clusters (groups of at most
+   ``exact_below`` points are linked point by point instead). Everything after this works
    on m groups, so memory is O(n·m), never O(n²). The KMeans starts from
    k-means++ seeding written as an *exponential race*: every row draws a fixed
    random clock E (seeded, by canonical position) and the next centre is the row
@@ -60,6 +61,9 @@ class ConcernClusterer:
         max_k: most clusters when k=None.
         sqrt_factor: with k=None, at most ``sqrt_factor``·√n clusters as well.
         refine_iter: spherical k-means iterations after the cut.
+        exact_below: groups of at most this many distinct rows skip the micro-clusters
+            and are linked point by point (O(n²) memory, fast at this size, and with
+            no KMeans whose outcome a float could tip).
 
     Attributes:
         labels_: (n,) int cluster of each row, 0 … n_clusters_-1, largest first.
@@ -70,6 +74,7 @@ class ConcernClusterer:
     def __init__(
         self, k: int | None = None, seed: int = 0, max_micro: int = 300, min_cluster_frac: float = 0.01,
         cut_ratio: float = 0.95, max_k: int = 30, sqrt_factor: float = 1.5, refine_iter: int = 10,
+        exact_below: int = 400,
     ) -> None:
         self.k = k
         self.seed = seed
@@ -79,6 +84,7 @@ class ConcernClusterer:
         self.max_k = max_k
         self.sqrt_factor = sqrt_factor
         self.refine_iter = refine_iter
+        self.exact_below = exact_below
 
     def fit(self, X: np.ndarray, keys: Sequence[str] | None = None) -> ConcernClusterer:
         """Cluster ``X`` (n, d); rows are L2-normalised here.
@@ -128,6 +134,8 @@ class ConcernClusterer:
         max_k = int(min(self.max_k, max(2, np.ceil(self.sqrt_factor * np.sqrt(n)))))
         k_top = min(self.k if self.k is not None else max_k, n_distinct)
         m = int(min(n_distinct, max(3 * k_top, min(self.max_micro, round(6 * np.sqrt(n))))))
+        if n_distinct <= self.exact_below:  # few points: link them exactly, no KMeans to tip over
+            m = n_distinct
         micro, centroids, weights, sq_norms = _micro_clusters(X, m, self.seed)
         merges = _average_linkage(centroids, weights, sq_norms)
         min_size = max(2, int(np.ceil(self.min_cluster_frac * n))) if n >= 4 * k_top else 1
