@@ -9,7 +9,8 @@ the committee ``label``. Prints figures; asserts nothing.
 Data: "Datensatz Kommuki, Politik zum Anfassen e.V., CC BY 4.0 – via CorrelAid/kommuki-qm".
 It is read from ../shared and never copied into the repository.
 
-Usage:  python scripts/evaluate_kommuki.py [--file PATH] [--label label] [--k 15] [--model use+e5]
+Usage:  python scripts/evaluate_kommuki.py [--file PATH] [--label label] [--text text_core] [--k 15] [--model use+e5]
+        python scripts/evaluate_kommuki.py --file ../shared/eval/cimt_moers_koeln/cimt_moers_koeln.csv --text text
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--file", type=Path, default=DEFAULT)
     parser.add_argument("--label", default="label")
+    parser.add_argument("--text", default="text_core", help="text column (the cycling set: text)")
     parser.add_argument("--k", type=int, default=None, help="default: number of distinct labels")
     parser.add_argument("--model", default=None, help="embedding model setting (default: the project's default)")
     args = parser.parse_args()
@@ -48,7 +50,7 @@ def main() -> None:
     taten = Path(sys.executable).with_name("taten")
     with tempfile.TemporaryDirectory() as tmp:
         source, out = Path(tmp) / "in.csv", Path(tmp) / "out.csv"
-        data[["id", "text_core"]].rename(columns={"text_core": "text"}).to_csv(source, index=False)
+        data[["id", args.text]].rename(columns={args.text: "text"}).to_csv(source, index=False)
         command = [str(taten), "cluster", str(source), "--out", str(out), "--k", str(k)]
         if args.model:
             command += ["--model", args.model]
