@@ -2,7 +2,9 @@
 within each theme, describe and rank the concerns, and store the run.
 
 Stages run in one loop that names the stage that failed. The whole run is stored in
-one transaction; a failed analysis leaves the database as it was.
+one transaction; a failed analysis leaves the database as it was, except for the
+sentence vectors it embedded: a pure cache keyed by content, written in their own
+transaction as soon as they exist (see :mod:`pipelines.vectors`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import numpy as np
 from models.records import AnalysisRun, Cluster, Contribution
 from models.store import Store
 from nlp.cluster import ConcernClusterer
-from nlp.embed import Embedder, l2_normalise
+from nlp.embed import CachedEmbedder, Embedder, l2_normalise
 from nlp.features import build_features
 from nlp.keywords import class_tfidf_keywords, default_label, representatives
 from nlp.lemmatize import process_texts
@@ -31,6 +33,7 @@ from nlp.themes import UNKNOWN_THEME, infer_themes, theme_prototypes
 from pipelines.errors import InputError, TatenError
 from pipelines.resources import Resources
 from pipelines.settings import ClusteringSettings, Settings
+from pipelines.vectors import with_database_vectors
 
 logger = logging.getLogger(__name__)
 
@@ -98,12 +101,16 @@ def analyse_conference(
 ) -> AnalysisRun:
     """Run the whole analysis of ``conference`` and store it as a new AnalysisRun.
 
+    A caching embedder reads and adds its vectors in ``store``, so every server on
+    this database uses the same vectors.
+
     Raises:
         InputError: the conference does not exist or has no contributions.
         TatenError: a stage failed (its name is in the message).
     """
     started = datetime.now(UTC)
     stage = _Stages(progress)
+    resources = with_database_vectors(resources, store)
     with stage("laden"):
         record = store.get_conference(conference)
         if record is None:
@@ -118,6 +125,9 @@ def analyse_conference(
     with stage("einbetten"):
         report = (lambda done, total: progress("einbetten", done, total)) if progress else None
         embeddings = resources.embedder.encode_with_progress(texts, report)
+        if isinstance(resources.embedder, CachedEmbedder):
+            logger.info("Vectors of %r: %d cached, %d embedded", conference,
+                        resources.embedder.last_hits, resources.embedder.last_misses)
     with stage("themen"):
         themes, confidence, source = assign_themes(
             contributions, embeddings, resources, settings.nlp.min_theme_confidence
