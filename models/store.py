@@ -32,6 +32,7 @@ from models.records import (
     MeasureSource,
     utcnow,
 )
+from models.rows import AssignmentRow, ClusterRow, RunRow
 
 logger = logging.getLogger(__name__)
 
@@ -166,42 +167,40 @@ class Store:
 
     def save_run(
         self,
-        run: dict[str, Any],
-        clusters: Sequence[dict[str, Any]],
-        assignments: Iterable[dict[str, Any]],
+        run: RunRow,
+        clusters: Sequence[ClusterRow],
+        assignments: Iterable[AssignmentRow],
     ) -> AnalysisRun:
         """Store a finished analysis in one transaction.
 
         Args:
-            run: AnalysisRun columns.
-            clusters: Cluster columns plus ``key``, a run-local id that
-                ``assignments`` refer to as ``cluster_key`` (None: unclustered), and
-                optionally ``previous_id``, the cluster of an earlier run it continues:
-                measures promoted from that one now point at this one.
-            assignments: Assignment columns without ``run_id`` and ``cluster_id``.
+            run: the run's figures and settings.
+            clusters: its clusters; ``assignments`` name them by ``key``. A cluster with
+                a ``previous_id`` continues that cluster of an earlier run: measures
+                promoted from that one now point at this one.
+            assignments: one per contribution of the run.
         """
         with self.transaction() as session:
-            record = AnalysisRun(**run)
+            record = AnalysisRun(**run.columns())
             session.add(record)
             session.flush()
             ids: dict[int, int] = {}
             for cluster in clusters:
-                values = {k: v for k, v in cluster.items() if k not in ("key", "previous_id")}
-                row = Cluster(run_id=record.id, **values)
+                row = Cluster(run_id=record.id, **cluster.columns())
                 session.add(row)
                 session.flush()
-                ids[cluster["key"]] = row.id
-                if cluster.get("previous_id") is not None:
+                ids[cluster.key] = row.id
+                if cluster.previous_id is not None:
                     session.execute(
                         update(MeasureSource)
-                        .where(MeasureSource.cluster_id == cluster["previous_id"])
+                        .where(MeasureSource.cluster_id == cluster.previous_id)
                         .values(cluster_id=row.id)
                     )
             values = [
                 {
-                    **{k: v for k, v in a.items() if k != "cluster_key"},
+                    **a.columns(),
                     "run_id": record.id,
-                    "cluster_id": None if a["cluster_key"] is None else ids[a["cluster_key"]],
+                    "cluster_id": None if a.cluster_key is None else ids[a.cluster_key],
                 }
                 for a in assignments
             ]

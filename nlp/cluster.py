@@ -3,9 +3,18 @@
 Algorithm (:class:`ConcernClusterer`), chosen by measurement on real German
 participation data (``scripts/evaluate_kommuki.py``):
 
-1. **Micro-clusters.** KMeans (fixed seed) compresses the n points into
+0. **Canonical order.** Rows are put in the order of their ``keys`` (the caller's
+   text hashes; without keys, the lexicographic order of the vectors), so the same
+   multiset of rows gives the same partition whatever order it came in.
+1. **Micro-clusters.** KMeans compresses the n points into
    m = clip(6·√n, 3·k, ``max_micro``) micro-clusters. Everything after this works
-   on m groups, so memory is O(n·m), never O(n²).
+   on m groups, so memory is O(n·m), never O(n²). The KMeans starts from
+   k-means++ seeding written as an *exponential race*: every row draws a fixed
+   random clock E (seeded, by canonical position) and the next centre is the row
+   with the smallest E / D². That is D²-sampling in distribution, but its choice
+   moves with the data continuously, where sampling from a cumulative sum jumps
+   to another row at the slightest change of any distance (measured: float noise
+   of σ = 1e-6 changed the clusters; see ``scripts/evaluate_stability.py``).
 2. **Average linkage over the micro-clusters**, exact for the points they hold
    (mean squared distance between members, via their centroids, mean squared
    norms and sizes). Average linkage lets concerns have very different sizes,
@@ -20,13 +29,14 @@ participation data (``scripts/evaluate_kommuki.py``):
 4. **Polish** with a few spherical k-means iterations; number clusters by size.
 
 Every point gets a cluster (nothing is left as noise), and the same input and
-seed give identical labels.
+seed give identical labels in any row order.
 """
 
 from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
 from sklearn.cluster import KMeans
@@ -70,11 +80,19 @@ class ConcernClusterer:
         self.sqrt_factor = sqrt_factor
         self.refine_iter = refine_iter
 
-    def fit(self, X: np.ndarray) -> ConcernClusterer:
-        """Cluster ``X`` (n, d); rows are L2-normalised here."""
+    def fit(self, X: np.ndarray, keys: Sequence[str] | None = None) -> ConcernClusterer:
+        """Cluster ``X`` (n, d); rows are L2-normalised here.
+
+        Args:
+            keys: (n,) a stable identity per row (e.g. the text's hash); rows are
+                clustered in key order, so any permutation of (X, keys) gives the
+                same partition. Without keys the vectors' own order is used.
+        """
         X = np.asarray(X)
         if X.ndim != 2:
             raise ValueError(f"X must be 2-D (n, d), got shape {X.shape}")
+        if keys is not None and len(keys) != len(X):
+            raise ValueError(f"keys must have one entry per row: {len(keys)} keys for {len(X)} rows")
         if self.k is not None and self.k < 1:
             raise ValueError(f"k must be at least 1, got {self.k}")
         X = l2_normalise(X)
@@ -86,14 +104,16 @@ class ConcernClusterer:
         if n_distinct <= 1 or self.k == 1:
             labels = np.zeros(n, dtype=int)
         else:
-            labels = self._cluster(X, n_distinct)
+            order = canonical_order(X, keys)
+            labels = np.empty(n, dtype=int)
+            labels[order] = self._cluster(X[order], n_distinct)
         self.labels_ = labels
         self.n_clusters_ = int(labels.max()) + 1 if n else 0
         self.centers_ = l2_normalise(np.stack([X[labels == c].mean(axis=0) for c in range(self.n_clusters_)])) if n else X[:0]
         return self
 
-    def fit_predict(self, X: np.ndarray) -> np.ndarray:
-        return self.fit(X).labels_
+    def fit_predict(self, X: np.ndarray, keys: Sequence[str] | None = None) -> np.ndarray:
+        return self.fit(X, keys).labels_
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Nearest cluster direction of each row of ``X``."""
@@ -118,12 +138,45 @@ class ConcernClusterer:
         return _labels_for_k(X, micro, merges, weights, k, min_size, self.refine_iter)
 
 
+def canonical_order(X: np.ndarray, keys: Sequence[str] | None = None) -> np.ndarray:
+    """Row order that does not depend on the input order: by key, else by the vectors' values.
+
+    Rows with equal keys (the same text) have equal vectors, so their order among
+    themselves changes nothing.
+    """
+    if keys is not None:
+        return np.argsort(np.asarray(keys, dtype=str), kind="stable")
+    return np.lexsort(np.asarray(X).T[::-1])
+
+
+def race_seeds(X: np.ndarray, m: int, seed: int) -> np.ndarray:
+    """m k-means++ starting rows chosen by an exponential race (indices into X).
+
+    Drawing row i with probability ∝ D²(x_i) is the same as taking the row with the
+    smallest E_i / D²(x_i) for independent E_i ~ Exp(1). With the clocks E fixed per
+    canonical row, a tiny change of the data changes the choice only where two rows
+    are within that change of each other, not everywhere a cumulative sum shifts.
+    """
+    rng = np.random.default_rng(seed)
+    sq = (X**2).sum(1)
+    chosen = [int(np.argmin(rng.exponential(size=len(X))))]
+    d2 = np.maximum(sq + sq[chosen[0]] - 2.0 * (X @ X[chosen[0]]), 0.0)
+    for _ in range(1, m):
+        with np.errstate(divide="ignore"):
+            race = np.where(d2 > 0, rng.exponential(size=len(X)) / np.where(d2 > 0, d2, 1.0), np.inf)
+        nxt = int(np.argmin(race))
+        chosen.append(nxt)
+        d2 = np.minimum(d2, np.maximum(sq + sq[nxt] - 2.0 * (X @ X[nxt]), 0.0))
+    return np.asarray(chosen)
+
+
 def _micro_clusters(X: np.ndarray, m: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """KMeans into m groups: labels (n,), centroids (m, d), sizes (m,), mean squared norms (m,)."""
     X64 = X.astype(np.float64)
     if m >= len(X):
         return np.arange(len(X)), X64, np.ones(len(X)), (X64**2).sum(1)
-    labels = KMeans(n_clusters=m, n_init=3, random_state=seed).fit(X64).labels_  # float64: no upcast copies
+    start = X64[race_seeds(X64, m, seed)]
+    labels = KMeans(n_clusters=m, init=start, n_init=1).fit(X64).labels_  # float64: no upcast copies
     sizes = np.bincount(labels, minlength=m).astype(np.float64)
     centroids = np.zeros((m, X.shape[1]))
     np.add.at(centroids, labels, X64)

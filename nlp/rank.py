@@ -36,7 +36,7 @@ class ConcernStats:
     groups: frozenset[str] = frozenset()
     districts: frozenset[str] = frozenset()
     conferences: frozenset[int] = frozenset()
-    first_member: int = 0
+    first_member: str = ""  # tie-breaker that does not depend on import order: the smallest content hash
 
 
 @dataclass(frozen=True)

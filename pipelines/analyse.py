@@ -15,22 +15,23 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import numpy as np
 
 from models.records import AnalysisRun, Cluster, Contribution
+from models.rows import AssignmentRow, ClusterRow, RunRow
 from models.store import Store
-from nlp.cluster import ConcernClusterer
+from nlp.cluster import ConcernClusterer, canonical_order
 from nlp.embed import CachedEmbedder, Embedder, l2_normalise
 from nlp.features import build_features
-from nlp.keywords import class_tfidf_keywords, default_label, representatives
+from nlp.keywords import default_label
 from nlp.lemmatize import process_texts
-from nlp.rank import ConcernStats, hotspot, rank_concerns
-from nlp.text import clean_text
-from nlp.themes import UNKNOWN_THEME, infer_themes, theme_prototypes
+from nlp.text import clean_text, text_hash
+from nlp.themes import UNKNOWN_THEME, infer_themes, theme_prototypes, typicality_floor
 from pipelines.errors import InputError, TatenError
+from pipelines.figures import MemberFacts, cluster_figures, concern_stats, rank_clusters
 from pipelines.resources import Resources
 from pipelines.settings import ClusteringSettings, Settings
 from pipelines.vectors import with_database_vectors
@@ -54,20 +55,33 @@ def cluster_group(
     embedder: Embedder,
     lemmas: Sequence[Sequence[str]],
     settings: ClusteringSettings,
+    keys: Sequence[str],
     k: int | None = None,
 ) -> GroupClustering:
     """Cluster one group of texts with the configured features and clusterer.
 
+    Rows are processed in the order of ``keys`` (their texts' hashes), so the same
+    texts give the same clusters in any input order.
+
     Args:
         embeddings: (n, d) raw vectors from ``embedder``.
         lemmas: (n,) content lemmas.
+        keys: (n,) stable identity of each row, e.g. ``text_hash`` of its text.
         k: fixed number of clusters; falls back to ``settings.k``.
     """
-    features = build_features(
-        embeddings, embedder.blocks, lemmas, lexical_weight=settings.lexical_weight, seed=settings.seed
-    )
-    clusterer = ConcernClusterer(k=k if k is not None else settings.k, seed=settings.seed)
-    return GroupClustering(labels=clusterer.fit_predict(features), features=features)
+    order = canonical_order(embeddings, keys)
+    features = np.empty((len(order), 0), dtype=np.float32)
+    labels = np.zeros(len(order), dtype=int)
+    if len(order):
+        sorted_features = build_features(
+            embeddings[order], embedder.blocks, [lemmas[i] for i in order],
+            lexical_weight=settings.lexical_weight, seed=settings.seed,
+        )
+        clusterer = ConcernClusterer(k=k if k is not None else settings.k, seed=settings.seed)
+        features = np.empty_like(sorted_features)
+        features[order] = sorted_features
+        labels[order] = clusterer.fit_predict(sorted_features, [keys[i] for i in order])
+    return GroupClustering(labels=labels, features=features)
 
 
 class _Stages:
@@ -130,53 +144,51 @@ def analyse_conference(
                         resources.embedder.last_hits, resources.embedder.last_misses)
     with stage("themen"):
         themes, confidence, source = assign_themes(
-            contributions, embeddings, resources, settings.nlp.min_theme_confidence
+            contributions, embeddings, resources, settings.nlp.min_theme_confidence, use_themes=settings.nlp.use_themes
         )
     with stage("clustern"):
         previous = previous_review(store, record.id, contributions)
+        keys = [text_hash(t) for t in texts]
         labels, features = _cluster_by_theme(
-            themes, embeddings, lemmas, resources.embedder, settings.clustering, previous
+            themes, embeddings, lemmas, keys, resources.embedder, settings.clustering, previous
         )
     with stage("beschreiben"):
         districts = [_districts_of(c, p.districts, resources) for c, p in zip(contributions, processed, strict=True)]
+        similarity = _similarity_to_centre(labels, features)
         clusters = describe_clusters(
-            contributions, labels, features, lemmas, themes, districts, settings, _place_words(resources)
+            contributions, labels, similarity, lemmas, themes, districts, _place_words(resources)
         )
-        clusters = carry_review(clusters, labels, contributions, previous)
+        clusters = rank_rows(carry_review(clusters, labels, contributions, previous), labels, contributions, settings)
         map_xy = _map_coordinates(themes, features)
     with stage("speichern"):
-        similarity = np.zeros(len(contributions), dtype=np.float32)
-        centres = {c["key"]: features[labels == c["key"]].mean(axis=0) for c in clusters}
-        for key, centre in centres.items():
-            members = np.flatnonzero(labels == key)
-            similarity[members] = features[members] @ (centre / max(np.linalg.norm(centre), 1e-12))
         assignments = [
-            {
-                "contribution_id": c.id,
-                "cluster_key": int(labels[i]) if labels[i] >= 0 else None,
-                "theme": themes[i],
-                "theme_confidence": float(confidence[i]),
-                "theme_source": source[i],
-                "districts": list(districts[i]),
-                "lemmas": " ".join(lemmas[i]),
-                "similarity": float(similarity[i]),
-                "map_x": float(map_xy[i, 0]),
-                "map_y": float(map_xy[i, 1]),
-            }
+            AssignmentRow(
+                contribution_id=c.id,
+                cluster_key=int(labels[i]) if labels[i] >= 0 else None,
+                theme=themes[i],
+                theme_confidence=float(confidence[i]),
+                theme_source=source[i],
+                districts=tuple(districts[i]),
+                lemmas=" ".join(lemmas[i]),
+                similarity=float(similarity[i]),
+                map_x=float(map_xy[i, 0]),
+                map_y=float(map_xy[i, 1]),
+            )
             for i, c in enumerate(contributions)
         ]
-        run = {
-            "conference_id": record.id,
-            "settings": settings.model_dump(mode="json"),
-            "model_id": resources.embedder.model_id,
-            "started_at": started,
-            "finished_at": datetime.now(UTC),
-            "n_contributions": len(contributions),
-            "n_clusters": len(clusters),
-            "n_unclustered": int((labels < 0).sum()),
-            "timings": stage.timings,
-        }
+        run = RunRow(
+            conference_id=record.id,
+            settings=settings.model_dump(mode="json"),
+            model_id=resources.embedder.model_id,
+            started_at=started,
+            finished_at=datetime.now(UTC),
+            n_contributions=len(contributions),
+            n_clusters=len(clusters),
+            n_unclustered=int((labels < 0).sum()),
+            timings=stage.timings,
+        )
         saved = store.save_run(run, clusters, assignments)
+    saved.timings = dict(stage.timings)  # what the caller reports includes the save; the stored timings end before it
     logger.info(
         "Analysed %d contributions of %r: %d clusters in %.1f s",
         len(contributions), conference, len(clusters), sum(stage.timings.values()),
@@ -186,15 +198,19 @@ def analyse_conference(
 
 def assign_themes(
     contributions: Sequence[Contribution], embeddings: np.ndarray, resources: Resources,
-    min_confidence: float = 0.0,
+    min_confidence: float = 0.0, use_themes: bool = True,
 ) -> tuple[list[str], np.ndarray, list[str]]:
     """Theme of each contribution, its confidence and where it came from.
 
     ``"tabelle"``: the row named it; ``"tisch"``: other rows of the same table did;
     ``"inferiert"``: nearest theme description by embedding similarity — or
-    "Ohne Thema" when that is less certain than ``min_confidence``.
+    "Ohne Thema" when that is less certain than ``min_confidence`` (a note far from
+    every theme is unsure, see :func:`nlp.themes.infer_themes`); ``"keine"``:
+    ``use_themes`` is off, every note is "Ohne Thema" and the conference is one group.
     """
     n = len(contributions)
+    if not use_themes:
+        return [UNKNOWN_THEME] * n, np.zeros(n, dtype=np.float32), ["keine"] * n
     themes: list[str | None] = [c.theme for c in contributions]
     source = ["tabelle" if t else "" for t in themes]
     confidence = np.ones(n, dtype=np.float32)
@@ -208,8 +224,11 @@ def assign_themes(
     missing = [i for i, t in enumerate(themes) if t is None]
     taxonomy = resources.vocab.taxonomy
     if missing and taxonomy is not None and taxonomy.themes:
-        prototypes = theme_prototypes([resources.embedder.encode(t.prototype_texts) for t in taxonomy.themes])
-        names, conf = infer_themes(l2_normalise(embeddings[missing]), prototypes, taxonomy.names)
+        prototype_embeddings = [resources.embedder.encode(t.prototype_texts) for t in taxonomy.themes]
+        names, conf = infer_themes(
+            l2_normalise(embeddings[missing]), theme_prototypes(prototype_embeddings), taxonomy.names,
+            floor=typicality_floor(prototype_embeddings),
+        )
         for j, i in enumerate(missing):
             guess = names[j] if conf[j] >= min_confidence else UNKNOWN_THEME
             themes[i], confidence[i], source[i] = guess, conf[j], "inferiert"
@@ -271,19 +290,23 @@ def previous_review(store: Store, conference_id: int, contributions: Sequence[Co
 
 
 def _cluster_by_theme(
-    themes: Sequence[str], embeddings: np.ndarray, lemmas: Sequence[Sequence[str]],
+    themes: Sequence[str], embeddings: np.ndarray, lemmas: Sequence[Sequence[str]], keys: Sequence[str],
     embedder: Embedder, settings: ClusteringSettings, previous: PreviousReview | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Global labels and features, clustering each theme alone.
 
+    Each group's rows are taken in the order of their ``keys`` (text hashes), so
+    neither the row order nor the batch split of the import changes the clusters.
     Labels 0..P-1 are the previous run's pinned clusters (in ``previous.pinned``
     order); fresh clusters are numbered after them.
     """
     n = len(themes)
     previous = previous or PreviousReview.empty(n)
+    keys = np.asarray(keys, dtype=str)
     groups = {t: np.flatnonzero(np.asarray(themes) == t) for t in sorted(set(themes))}
     if not settings.per_theme:
         groups = {"*": np.arange(n)}
+    groups = {t: rows[canonical_order(embeddings[rows], keys[rows])] for t, rows in groups.items()}
     features = _group_features(groups, embeddings, lemmas, embedder, settings)
     labels = np.full(n, -1, dtype=int)
     for key, cluster in enumerate(previous.pinned):
@@ -295,7 +318,7 @@ def _cluster_by_theme(
         if not len(free):
             continue
         clusterer = ConcernClusterer(k=settings.k, seed=settings.seed)
-        found = clusterer.fit_predict(features[free])
+        found = clusterer.fit_predict(features[free], keys[free])
         labels[free] = np.where(found >= 0, found + offset, -1)
         offset += int(found.max()) + 1
     return labels, features
@@ -355,8 +378,8 @@ def _join_pinned(
 
 
 def carry_review(
-    clusters: list[dict], labels: np.ndarray, contributions: Sequence[Contribution], previous: PreviousReview
-) -> list[dict]:
+    clusters: Sequence[ClusterRow], labels: np.ndarray, contributions: Sequence[Contribution], previous: PreviousReview
+) -> list[ClusterRow]:
     """Give every cluster row its identity: staff decisions of pinned clusters, inherited keys of free ones.
 
     A pinned cluster keeps its theme, staff label, lock and relevance and is linked to
@@ -366,17 +389,15 @@ def carry_review(
     """
     out = []
     for row in clusters:
-        key = row["key"]
-        members = np.flatnonzero(labels == key)
-        if key < len(previous.pinned):
-            old = previous.pinned[key]
-            row = {**row, "theme": old.theme, "locked": old.locked, "relevant": old.relevant, "reviewed": True,
-                   "label_source": old.label_source, "concern_key": old.concern_key or _content_key(members, contributions),
-                   "previous_id": old.id}
-            if old.label_source == "staff":
-                row["label"] = old.label
+        members = np.flatnonzero(labels == row.key)
+        if row.key < len(previous.pinned):
+            old = previous.pinned[row.key]
+            row = replace(row, theme=old.theme, locked=old.locked, relevant=old.relevant, reviewed=True,
+                          label_source=old.label_source,
+                          concern_key=old.concern_key or _content_key(members, contributions), previous_id=old.id,
+                          label=old.label if old.label_source == "staff" else row.label)
         else:
-            row = {**row, "concern_key": _inherited_key(members, previous) or _content_key(members, contributions)}
+            row = replace(row, concern_key=_inherited_key(members, previous) or _content_key(members, contributions))
         out.append(row)
     return out
 
@@ -439,57 +460,64 @@ def _districts_of(contribution: Contribution, detected: Sequence[str], resources
     return tuple(dict.fromkeys([*([given] if given else []), *mentioned, *detected]))
 
 
+def _similarity_to_centre(labels: np.ndarray, features: np.ndarray) -> np.ndarray:
+    """(n,) float32: each clustered row's cosine to its cluster's mean direction; 0 when unclustered."""
+    similarity = np.zeros(len(labels), dtype=np.float32)
+    for key in np.unique(labels[labels >= 0]):
+        members = np.flatnonzero(labels == key)
+        centre = features[members].mean(axis=0)
+        similarity[members] = features[members] @ (centre / max(np.linalg.norm(centre), 1e-12))
+    return similarity
+
+
 def describe_clusters(
     contributions: Sequence[Contribution],
     labels: np.ndarray,
-    features: np.ndarray,
+    similarity: np.ndarray,
     lemmas: Sequence[Sequence[str]],
     themes: Sequence[str],
     districts: Sequence[Sequence[str]],
-    settings: Settings,
     place_words: Collection[str] = (),
-) -> list[dict]:
-    """Cluster rows for the store: label, keywords, profile, representatives, rank.
+) -> list[ClusterRow]:
+    """One unranked row per cluster: theme, label and the figures of :func:`pipelines.figures.cluster_figures`.
 
-    ``place_words`` (lower case) stay out of labels: the district profile shows places.
+    Args:
+        labels: (n,) cluster per contribution, -1 unclustered.
+        similarity: (n,) each row's similarity to its cluster's centre.
+        place_words: lower-case words kept out of labels: the district profile shows places.
     """
-    keywords = class_tfidf_keywords(lemmas, labels)
-    stats, rows = [], {}
-    for key in sorted(keywords):
-        members = np.flatnonzero(labels == key)
-        member_rows = [contributions[i] for i in members]
-        district_counts = Counter(d for i in members for d in districts[i])
-        profile = {
-            "districts": dict(sorted(district_counts.items())),
-            "tables": dict(sorted(Counter(c.table_label for c in member_rows if c.table_label).items())),
-            "rounds": {str(k): v for k, v in sorted(Counter(c.round for c in member_rows if c.round is not None).items())},
-            "groups": dict(sorted(Counter(c.stakeholder_group for c in member_rows if c.stakeholder_group).items())),
-        }
-        stats.append(
-            ConcernStats(
-                key=key, size=len(members),
-                tables=frozenset(profile["tables"]), rounds=frozenset(profile["rounds"]),
-                groups=frozenset(profile["groups"]), districts=frozenset(district_counts),
-                conferences=frozenset({member_rows[0].conference_id}),
-                first_member=min(c.id for c in member_rows),
-            )
-        )
-        rows[key] = {
-            "key": key,
-            "theme": Counter(themes[i] for i in members).most_common(1)[0][0],
-            "label": default_label(keywords[key], exclude=place_words),
-            "keywords": keywords[key],
-            "size": len(members),
-            "representative_ids": [contributions[i].id for i in representatives(features, members)],
-            "profile": profile,
-            "hotspot_district": hotspot(district_counts),
-        }
-    ranked = rank_concerns(stats, settings.ranking.model_dump())
-    theme_counter: Counter[str] = Counter()
-    out = []
-    for r in ranked:
-        row = rows[r.key]
-        theme_counter[row["theme"]] += 1
-        out.append({**row, "score": r.score, "score_breakdown": r.breakdown, "rank": r.rank,
-                    "theme_rank": theme_counter[row["theme"]], "locked": False})
-    return out
+    members = [
+        MemberFacts(contribution_id=c.id, content_hash=c.content_hash, cluster=int(labels[i]), lemmas=lemmas[i], districts=districts[i],
+                    table=c.table_label, round=c.round, group=c.stakeholder_group, similarity=float(similarity[i]))
+        for i, c in enumerate(contributions) if labels[i] >= 0
+    ]
+    rows = []
+    for key, figures in cluster_figures(members).items():
+        theme = Counter(themes[i] for i in np.flatnonzero(labels == key)).most_common(1)[0][0]
+        rows.append(ClusterRow(
+            key=key, theme=theme, label=default_label(list(figures.keywords), exclude=place_words),
+            keywords=figures.keywords, size=figures.size, representative_ids=figures.representative_ids,
+            profile=figures.profile, hotspot_district=figures.hotspot_district,
+        ))
+    return rows
+
+
+def rank_rows(
+    clusters: Sequence[ClusterRow], labels: np.ndarray, contributions: Sequence[Contribution], settings: Settings
+) -> list[ClusterRow]:
+    """The rows with score, breakdown and ranks (:func:`pipelines.figures.rank_clusters`), best first.
+
+    Only relevant clusters are ranked: one staff marked not relevant in an earlier
+    run keeps that decision and sinks behind the concerns, as it does in review.
+    """
+    stats = [
+        concern_stats(r.key, r.size, r.profile, min(contributions[i].content_hash for i in np.flatnonzero(labels == r.key)))
+        for r in clusters
+    ]
+    placings = rank_clusters(stats, {r.key: r.theme for r in clusters}, {r.key for r in clusters if r.relevant},
+                             settings.ranking.model_dump())
+    ranked = [
+        replace(r, score=p.score, score_breakdown=p.breakdown, rank=p.rank, theme_rank=p.theme_rank)
+        for r in clusters for p in [placings[r.key]]
+    ]
+    return sorted(ranked, key=lambda r: (r.rank, r.key))

@@ -21,9 +21,10 @@ from rich.table import Table
 
 from models.store import Store
 from nlp.lemmatize import process_texts
-from nlp.text import clean_text
+from nlp.text import clean_text, text_hash
 from pipelines.analyse import analyse_conference, cluster_group
 from pipelines.errors import InputError, TatenError
+from pipelines.example_data import DISTRICTS, example_notice
 from pipelines.ingest import read_table
 from pipelines.report import export_csv, export_json, filter_concerns, load_run, why
 from pipelines.resources import build_resources
@@ -130,17 +131,15 @@ def import_command(
     aufgelistet und übersprungen (mit --strict bricht der Import ab)."""
 
     def action() -> None:
-        from pipelines.ingest import import_files
+        from pipelines.ingest import ImportOptions, import_files
         from pipelines.resources import load_vocabularies
 
         settings = _settings()
         vocab = load_vocabularies(settings)  # carries the pseudonymiser the settings ask for
         store = Store(settings.db_url)
+        options = ImportOptions(date=date, city=city, dry_run=dry_run, strict=strict, manifest=manifest)
         try:
-            result = import_files(
-                store, paths, conference, vocab, date=date, city=city, dry_run=dry_run, strict=strict,
-                manifest=manifest,
-            )
+            result = import_files(store, paths, conference, vocab, options)
         finally:
             store.close()
         if report is not None:
@@ -190,11 +189,17 @@ def analyse_command(
     conference: Annotated[str, typer.Option("--conference", "-c", help="Name der Konferenz.")],
     k: Annotated[int | None, typer.Option("--k", help="Feste Anzahl Cluster je Thema.")] = None,
     model: Annotated[str | None, typer.Option(help="Einbettungsmodell: use+e5, use, e5 oder Name/Pfad.")] = None,
+    no_themes: Annotated[bool, typer.Option(
+        "--no-themes", help="Ohne Themen: alle Beiträge „Ohne Thema“, eine gemeinsame Clusterung "
+        "(z. B. für eine Bürgerumfrage ohne Tischthemen).")] = False,
 ) -> None:
     """Analysiert eine Konferenz: Lemmata, Sozialräume, Themen, Cluster und Rangfolge."""
 
     def action() -> None:
-        settings = _settings(**_model_overrides(k, model))
+        overrides = _model_overrides(k, model)
+        if no_themes:
+            overrides["nlp"] = {"use_themes": False}
+        settings = _settings(**overrides)
         _analyse(settings, conference)
         _print_concerns(settings, conference, None, None, 15)
 
@@ -229,6 +234,9 @@ def _print_concerns(settings: Settings, conference: str, theme: str | None, dist
         rank = str(c.rank) if theme is None and district is None else f"{place} (gesamt {c.rank})"
         table.add_row(rank, c.theme, c.label, str(c.size), f"{c.score:.2f}", why(c), c.hotspot or "–")
     console.print(table)
+    notice = example_notice(settings.nlp, what=(DISTRICTS,))
+    if notice:
+        console.print(f"[yellow]{notice}[/]", highlight=False)
 
 
 @app.command("concerns")
@@ -250,14 +258,18 @@ def export_command(
     """Exportiert die Cluster mit allen zugehörigen Beiträgen als CSV oder JSON."""
 
     def action() -> None:
-        view = load_run(Store(_settings().db_url), conference)
+        settings = _settings()
+        view = load_run(Store(settings.db_url), conference)
+        notice = example_notice(settings.nlp, what=(DISTRICTS,))  # exports carry districts, no indicators
         if out.suffix.lower() == ".json":
-            export_json(view, out)
+            export_json(view, out, notice)
         elif out.suffix.lower() == ".csv":
-            export_csv(view, out)
+            export_csv(view, out, notice)
         else:
             raise InputError(f"{out.name}: Bitte als .csv oder .json exportieren.")
         console.print(f"{len(view.concerns)} Anliegen nach {out} exportiert.")
+        if notice:
+            console.print(f"[yellow]{notice}[/]", highlight=False)
 
     _run(action)
 
@@ -285,7 +297,9 @@ def cluster_command(
                 cleaned, lambda done, total: progress("einbetten", done, total)
             )
             progress("clustern")
-            labels = cluster_group(embeddings, resources.embedder, lemmas, settings.clustering, k=k).labels
+            labels = cluster_group(
+                embeddings, resources.embedder, lemmas, settings.clustering, [text_hash(t) for t in cleaned], k=k
+            ).labels
         pd.DataFrame({"id": frame["id"], "cluster": labels.astype(int)}).to_csv(out, index=False)
         console.print(f"{len(labels)} Texte in {len(np.unique(labels[labels >= 0]))} Cluster eingeteilt → {out}")
 
@@ -300,12 +314,13 @@ def demo_command(
     """Lädt und analysiert die Demo-Konferenz, zeigt die wichtigsten Anliegen und öffnet die Werkbank."""
 
     def action() -> None:
-        from pipelines.ingest import import_files
+        from pipelines.ingest import ImportOptions, import_files
         from pipelines.resources import load_vocabularies
 
         settings = _settings()
         store = Store(settings.db_url)
-        report = import_files(store, [DEMO_FILE], DEMO_CONFERENCE, load_vocabularies(settings), date="2026-03-18", city="Düren")
+        report = import_files(store, [DEMO_FILE], DEMO_CONFERENCE, load_vocabularies(settings),
+                              ImportOptions(date="2026-03-18", city="Düren"))
         console.print(f"Demo-Konferenz: {report.imported} neue Beiträge ({report.duplicates} bereits vorhanden).")
         _analyse(settings, DEMO_CONFERENCE)
         _print_concerns(settings, DEMO_CONFERENCE, None, None, 15)

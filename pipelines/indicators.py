@@ -2,7 +2,8 @@
 
 Any CSV under ``<data_dir>/indicators/`` with the columns ``district, indicator,
 value, unit, year`` counts; a city drops in its own file. A district without a
-row simply has no indicators.
+row simply has no indicators. A sidecar ``<file>.yml`` with ``example_data: true``
+marks a file's values as invented (see :mod:`pipelines.example_data`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.errors import InputError
+from pipelines.example_data import read_mark
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +29,7 @@ class Indicator:
     unit: str
     year: str
     source: str
+    example: bool = False  # the file is marked as invented example data
 
 
 def load_indicators(folder: Path) -> list[Indicator]:
@@ -39,6 +42,7 @@ def load_indicators(folder: Path) -> list[Indicator]:
         return []
     out: list[Indicator] = []
     for path in sorted(folder.glob("*.csv")):
+        example = read_mark(path).example
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
             missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
@@ -47,7 +51,8 @@ def load_indicators(folder: Path) -> list[Indicator]:
                     f"{path.name}: Spalten fehlen: {', '.join(missing)}. Erwartet: {', '.join(COLUMNS)}.")
             for row in reader:
                 if (row.get("district") or "").strip():
-                    out.append(Indicator(*(str(row.get(c) or "").strip() for c in COLUMNS), source=path.name))
+                    out.append(Indicator(*(str(row.get(c) or "").strip() for c in COLUMNS), source=path.name,
+                                         example=example))
     return out
 
 

@@ -11,9 +11,9 @@ Failures. A file that cannot be used (unsupported, damaged, protected, empty, to
 large, no text column) or a row that cannot be used (round not a number) is a
 *failure* with a German reason that names file and line.
 
-* ``strict=True`` (the default of :func:`import_files`; ``taten import --strict``):
-  the first failure raises :class:`InputError` and nothing is stored.
-* ``strict=False`` (``taten import`` and :func:`import_uploads` by default): failed
+* ``ImportOptions(strict=True)`` (the default; ``taten import --strict``): the first
+  failure raises :class:`InputError` and nothing is stored.
+* ``ImportOptions(strict=False)`` (``taten import`` and the workbench's upload): failed
   files and rows are listed in the report and skipped; the good ones are stored.
 
 Either way a database error rolls the whole batch back. Importing the same notes
@@ -30,7 +30,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -500,36 +500,65 @@ def _finish_notes(
 # -- the batch ---------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ImportOptions:
+    """How a batch is imported; the same for files (:func:`import_files`), uploads
+    (:func:`import_uploads`) and sources (:func:`import_sources`).
+
+    Attributes:
+        date: date of the conference (``JJJJ-MM-TT``); None takes the manifest's.
+        city: city of the conference; None takes the manifest's.
+        dry_run: parse, check and count, but store nothing.
+        strict: the first failed file or row raises and nothing is stored; otherwise
+            failures are listed in the report and skipped (the workbench's upload).
+        pseudonymiser: masks names, addresses … before storing; by default the one
+            the settings built into the vocabularies; None stores the text as written.
+        manifest: a :class:`Manifest` or the path of its YAML file; fills in
+            conference, date, city and per-file metadata the notes lack.
+    """
+
+    date: str | None = None
+    city: str | None = None
+    dry_run: bool = False
+    strict: bool = True
+    pseudonymiser: Pseudonymiser | None | _FromVocab = FROM_VOCAB
+    manifest: Manifest | Path | None = None
+
+    def resolved_manifest(self) -> Manifest | None:
+        """The manifest, read from its file when a path was given.
+
+        Raises:
+            InputError: the manifest file is unreadable.
+        """
+        if isinstance(self.manifest, (str, Path)):
+            return Manifest.from_yaml(Path(self.manifest))
+        return self.manifest
+
+
 def import_sources(
     store: Store,
     sources: Sequence[Source],
     conference: str | None,
     vocab: Vocabularies,
-    *,
-    date: str | None = None,
-    city: str | None = None,
-    dry_run: bool = False,
-    strict: bool = True,
-    pseudonymiser: Pseudonymiser | None | _FromVocab = FROM_VOCAB,
-    manifest: Manifest | None = None,
+    options: ImportOptions = ImportOptions(),
 ) -> ImportReport:
     """Import files into ``conference`` in one transaction (see the module docstring).
 
     Args:
         conference: name of the conference; None takes the manifest's.
-        strict: the first failed file or row raises and nothing is stored.
-        pseudonymiser: masks names, addresses … before storing; by default the one
-            the settings built into ``vocab``; None stores the text as written.
-        manifest: fills in conference, date, city and per-file metadata the notes lack.
+        options: date, city, dry run, strictness, pseudonymiser and manifest.
 
     Raises:
         InputError: no conference named; in strict mode any failure, naming file and line.
     """
+    manifest = options.resolved_manifest()
     conference = conference or (manifest.conference if manifest else None)
     if not conference:
         raise InputError("Kein Konferenzname: Bitte --conference angeben oder 'conference' im Manifest eintragen.")
-    date = date or (manifest.date if manifest else None)
-    city = city or (manifest.city if manifest else None)
+    date = options.date or (manifest.date if manifest else None)
+    city = options.city or (manifest.city if manifest else None)
+    dry_run, strict = options.dry_run, options.strict
+    pseudonymiser = options.pseudonymiser
     if isinstance(pseudonymiser, _FromVocab):
         pseudonymiser = vocab.pseudonymiser
     report = ImportReport(conference=conference, dry_run=dry_run, strict=strict, pseudonymised=pseudonymiser is not None)
@@ -573,25 +602,16 @@ def import_files(
     paths: Sequence[Path | str],
     conference: str | None,
     vocab: Vocabularies,
-    *,
-    date: str | None = None,
-    city: str | None = None,
-    dry_run: bool = False,
-    strict: bool = True,
-    pseudonymiser: Pseudonymiser | None | _FromVocab = FROM_VOCAB,
-    manifest: Manifest | Path | None = None,
+    options: ImportOptions = ImportOptions(),
 ) -> ImportReport:
     """Import files, folders (recursively) and globs; see :func:`import_sources`.
 
-    A ``taten-manifest.yml`` inside a given folder is used unless ``manifest`` is given.
+    A ``taten-manifest.yml`` inside a given folder is used unless ``options.manifest`` is given.
     """
     sources, found = collect_sources(paths)
-    if isinstance(manifest, (str, Path)):
-        manifest = Manifest.from_yaml(Path(manifest))
-    return import_sources(
-        store, sources, conference, vocab, date=date, city=city, dry_run=dry_run, strict=strict,
-        pseudonymiser=pseudonymiser, manifest=manifest or found,
-    )
+    if options.manifest is None and found is not None:
+        options = replace(options, manifest=found)
+    return import_sources(store, sources, conference, vocab, options)
 
 
 def import_uploads(
@@ -599,30 +619,21 @@ def import_uploads(
     uploads: Sequence[tuple[str, bytes]],
     conference: str | None,
     vocab: Vocabularies,
-    *,
-    date: str | None = None,
-    city: str | None = None,
-    dry_run: bool = False,
-    strict: bool = False,
-    pseudonymiser: Pseudonymiser | None | _FromVocab = FROM_VOCAB,
-    manifest: Manifest | None = None,
+    options: ImportOptions = ImportOptions(),
 ) -> ImportReport:
     """Import uploaded files given as ``(file name, bytes)``, e.g. from the workbench's upload view.
 
-    Same path as :func:`import_files`; lenient by default, so one bad upload is
-    listed in the report while the others are stored.
+    Same path as :func:`import_files`. The workbench passes ``strict=False``, so one
+    bad upload is listed in the report while the others are stored.
     """
     sources = []
     for name, data in uploads:
         name = Path(name).name or "upload"
-        if name in MANIFEST_NAMES and manifest is None:
+        if name in MANIFEST_NAMES and options.manifest is None:
             continue
         error = None if documents.file_format(name) else documents.unsupported_reason(name)
         sources.append(Source(name=name, data=bytes(data), error=error))
-    return import_sources(
-        store, sources, conference, vocab, date=date, city=city, dry_run=dry_run, strict=strict,
-        pseudonymiser=pseudonymiser, manifest=manifest,
-    )
+    return import_sources(store, sources, conference, vocab, options)
 
 
 # -- one table as a DataFrame (the ``cluster`` command) ----------------------

@@ -2,6 +2,11 @@
 
 Exports never write a cell a spreadsheet would execute: values that start with
 ``=``, ``+``, ``-``, ``@`` get a leading apostrophe in CSV.
+
+Exports built on invented example data say so: the caller passes the sentence of
+:func:`pipelines.example_data.example_notice`, which lands in the JSON's
+``hinweis`` and in a ``hinweis`` column of every CSV row. A city's own data give
+no sentence, and the exports carry no such field.
 """
 
 from __future__ import annotations
@@ -12,7 +17,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from models.records import Cluster, Contribution
+from sqlalchemy import select
+
+from models.queries import active_concerns, latest_run_id
+from models.records import AnalysisRun, Assignment, Cluster, Contribution
 from models.store import Store
 from nlp.text import neutralise_formula
 from pipelines.errors import InputError
@@ -48,7 +56,10 @@ class RunView:
 
 
 def load_run(store: Store, conference: str) -> RunView:
-    """The latest analysis of ``conference``.
+    """The active concerns of the latest analysis of ``conference``, with their members.
+
+    The concerns are :func:`models.queries.active_concerns` (not merged away, relevant,
+    with members, in rank order), the same the workbench and the committee view show.
 
     Raises:
         InputError: no such conference or not analysed yet.
@@ -56,16 +67,23 @@ def load_run(store: Store, conference: str) -> RunView:
     record = store.get_conference(conference)
     if record is None:
         raise InputError(f"Konferenz '{conference}' gibt es nicht.")
-    run = store.latest_run(record.id)
-    if run is None:
-        raise InputError(f"Konferenz '{conference}' ist noch nicht analysiert. Bitte 'taten analyse' ausführen.")
-    contributions = {c.id: c for c in store.contributions(record.id)}
-    members: dict[int, list[Contribution]] = defaultdict(list)
-    for a in store.assignments(run.id):
-        if a.cluster_id is not None:
-            members[a.cluster_id].append(contributions[a.contribution_id])
-    concerns = [_view(c, contributions) for c in store.clusters(run.id)]
-    return RunView(conference, run.id, run.model_id, run.n_contributions, concerns, dict(members))
+    with store.transaction() as session:
+        run_id = latest_run_id(session, record.id)
+        if run_id is None:
+            raise InputError(f"Konferenz '{conference}' ist noch nicht analysiert. Bitte 'taten analyse' ausführen.")
+        run = session.get_one(AnalysisRun, run_id)
+        clusters = active_concerns(session, run_id)
+        contributions = {c.id: c for c in session.scalars(
+            select(Contribution).where(Contribution.conference_id == record.id).order_by(Contribution.id))}
+        members: dict[int, list[Contribution]] = defaultdict(list)
+        for cluster_id, contribution_id in session.execute(
+            select(Assignment.cluster_id, Assignment.contribution_id)
+            .where(Assignment.run_id == run_id, Assignment.cluster_id.in_([c.id for c in clusters]))
+            .order_by(Assignment.contribution_id)
+        ):
+            members[cluster_id].append(contributions[contribution_id])
+        concerns = [_view(c, contributions) for c in clusters]
+        return RunView(conference, run.id, run.model_id, run.n_contributions, concerns, dict(members))
 
 
 def _view(cluster: Cluster, contributions: dict[int, Contribution]) -> ConcernView:
@@ -118,9 +136,11 @@ def _member_record(c: Contribution) -> dict:
     }
 
 
-def export_json(view: RunView, path: Path) -> None:
+def export_json(view: RunView, path: Path, notice: str | None = None) -> None:
+    """Every concern with its members; ``notice``: the example-data sentence, if any."""
     payload = {
         "conference": view.conference, "run_id": view.run_id, "model_id": view.model_id,
+        **({"hinweis": notice} if notice else {}),
         "clusters": [
             {
                 "rank": c.rank, "theme": c.theme, "label": c.label, "keywords": c.keywords,
@@ -134,10 +154,14 @@ def export_json(view: RunView, path: Path) -> None:
     path.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
-def export_csv(view: RunView, path: Path) -> None:
-    """One row per member: the cluster's rank, theme and label beside the note and its source."""
+def export_csv(view: RunView, path: Path, notice: str | None = None) -> None:
+    """One row per member: the cluster's rank, theme and label beside the note and its source.
+
+    ``notice`` (the example-data sentence) fills a last column ``hinweis`` of every row,
+    so it survives sorting and filtering in a spreadsheet.
+    """
     fields = ["rank", "theme", "label", "score", "id", "text", "table", "round", "district",
-              "stakeholder_group", "source_file", "source_position"]
+              "stakeholder_group", "source_file", "source_position", *(["hinweis"] if notice else [])]
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields, delimiter=";")
         writer.writeheader()
@@ -145,5 +169,5 @@ def export_csv(view: RunView, path: Path) -> None:
             for m in view.members.get(c.cluster_id, []):
                 record = _member_record(m)
                 row = {"rank": c.rank, "theme": c.theme, "label": c.label, "score": f"{c.score:.3f}",
-                       **{k: record[k] for k in fields if k in record}}
+                       **{k: record[k] for k in fields if k in record}, **({"hinweis": notice} if notice else {})}
                 writer.writerow({k: neutralise_formula(str(v)) if isinstance(v, str) else v for k, v in row.items()})

@@ -100,7 +100,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from models.store import Store
-    from pipelines.ingest import import_files
+    from pipelines.ingest import ImportOptions, import_files
     from pipelines.resources import load_vocabularies
     from pipelines.settings import load_settings
 
@@ -118,7 +118,7 @@ def main() -> None:
         setup = time.perf_counter() - started
 
         started = time.perf_counter()
-        report = import_files(store, [folder], "Benchmark", vocab, strict=True)
+        report = import_files(store, [folder], "Benchmark", vocab, ImportOptions(strict=True))
         seconds = time.perf_counter() - started
         stored = store.count_contributions(store.get_conference("Benchmark").id)
         store.close()

@@ -48,6 +48,20 @@ def settings(taten_home: Path) -> Settings:
     return load_settings(embedding={"model": "hashing", "cache_dir": str(taten_home / "cache")})
 
 
+@pytest.fixture
+def city_data_dir(tmp_path: Path) -> Path:
+    """A copy of ``data/`` as a city would keep it: the same files, none marked as example data."""
+    import yaml
+
+    folder = tmp_path / "stadtdaten"
+    shutil.copytree(REPO / "data", folder, ignore=shutil.ignore_patterns("*.csv.yml"))
+    gazetteer = folder / "districts" / "dueren.yml"
+    raw = yaml.safe_load(gazetteer.read_text(encoding="utf-8"))
+    raw.pop("example_data"), raw.pop("source")
+    gazetteer.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return folder
+
+
 @pytest.fixture(scope="session")
 def hashing_resources() -> Resources:
     return build_resources(load_settings(embedding={"model": "hashing"}), embedder=HashingEmbedder())

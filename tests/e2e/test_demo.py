@@ -1,6 +1,11 @@
 """The demo conference end to end with the real default embedding (use+e5), on SQLite
 and on a real PostgreSQL server: the concerns its notes were written to express are
-found, nothing collapses, and the ranking equals the golden file."""
+found, nothing collapses, and the concerns agree with the golden file.
+
+The golden file was written on one machine. Another CPU or BLAS build computes the
+vectors a few ulps apart, so the comparison checks what must hold everywhere: the
+partition agrees (ARI ≥ 0.98) and the top 10 concerns are the same clusters (matched
+by their members), not bit-for-bit equality."""
 
 from __future__ import annotations
 
@@ -37,9 +42,52 @@ def demo_concerns(store_url: str, e5_dir: Path, tmp_path_factory: pytest.TempPat
     return ranked_concerns(store_url)
 
 
-def test_demo_ranking_matches_golden_file(demo_concerns: list[dict]) -> None:
+def _partition(concerns: list[dict]) -> dict[str, int]:
+    return {member: c["rank"] for c in concerns for member in c["members"]}
+
+
+def _best_match(concern: dict, others: list[dict]) -> tuple[dict, float]:
+    members = set(concern["members"])
+    scored = [(o, len(members & set(o["members"])) / len(members | set(o["members"]))) for o in others]
+    return max(scored, key=lambda pair: pair[1])
+
+
+def golden_differences(fresh: list[dict], golden: list[dict], top: int = 10) -> list[str]:
+    """Readable lines for every golden top-``top`` concern that is not among the fresh top ``top``."""
+    lines = []
+    for concern in golden[:top]:
+        match, overlap = _best_match(concern, fresh)
+        if overlap < 0.5 or match["rank"] > top:
+            lines.append(
+                f"golden #{concern['rank']} {concern['label']!r} ({concern['size']} notes) → best fresh match "
+                f"#{match['rank']} {match['label']!r} ({match['size']} notes, Jaccard {overlap:.2f})"
+            )
+    return lines
+
+
+def test_demo_concerns_agree_with_golden_file(demo_concerns: list[dict]) -> None:
     golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
-    assert demo_concerns == golden, "ranking changed; if intended, run scripts/regenerate_golden.py and review"
+    fresh_of, golden_of = _partition(demo_concerns), _partition(golden)
+    assert set(fresh_of) == set(golden_of), "the demo's notes changed; run scripts/regenerate_golden.py and review"
+    members = sorted(golden_of)
+    ari = adjusted_rand_score([golden_of[m] for m in members], [fresh_of[m] for m in members])
+    differences = golden_differences(demo_concerns, golden)
+    report = "\n".join([f"ARI against the golden partition: {ari:.3f}", *differences])
+    assert ari >= 0.98 and not differences, (
+        "the demo's concerns moved away from tests/golden/demo_concerns.json; if intended, run "
+        "scripts/regenerate_golden.py and review the diff\n" + report
+    )
+
+
+def test_golden_comparison_names_a_moved_concern() -> None:
+    """The check above can fail: a golden top concern split in half is reported by name."""
+    golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    first = golden[0]
+    half = len(first["members"]) // 2
+    split = [{**first, "members": first["members"][:half], "rank": 11},
+             {**first, "members": first["members"][half:], "rank": 12}, *golden[1:]]
+    lines = golden_differences(split, golden)
+    assert len(lines) == 1 and first["label"] in lines[0]
 
 
 def test_demo_clusters_find_the_written_concerns(demo_concerns: list[dict], tmp_path: Path) -> None:

@@ -54,7 +54,7 @@ def _analysed_demo(home: Path) -> str:
     from models.store import Store
     from nlp.embed import HashingEmbedder
     from pipelines.analyse import analyse_conference
-    from pipelines.ingest import import_files
+    from pipelines.ingest import ImportOptions, import_files
     from pipelines.resources import build_resources
     from pipelines.settings import load_settings
 
@@ -63,7 +63,7 @@ def _analysed_demo(home: Path) -> str:
     resources = build_resources(settings, embedder=HashingEmbedder())
     store = Store(url)
     try:
-        import_files(store, [DEMO_CSV], CONFERENCE, resources.vocab, date="2026-03-12", city="Düren")
+        import_files(store, [DEMO_CSV], CONFERENCE, resources.vocab, ImportOptions(date="2026-03-12", city="Düren"))
         analyse_conference(store, CONFERENCE, resources, settings)
     finally:
         store.close()

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from models.records import AnalysisRun, Cluster, Conference
+from models.rows import AssignmentRow, ClusterRow, RunRow
 from models.store import Store
 
 # PostgreSQL text cannot hold NUL and no database holds lone surrogates; ingest's
@@ -87,9 +88,9 @@ def test_cluster_json_columns_round_trip_losslessly(
     store: Store, keywords: list[str], profile: dict, breakdown: dict, score: float, label: str
 ) -> None:
     conference_id = _add_conference(store, [{"text": "Kita fehlt"}])
-    cluster = {"key": 0, "theme": "Bildung und Erziehung", "label": label, "keywords": keywords, "size": 1,
-               "representative_ids": [1], "profile": profile, "hotspot_district": None, "score": score,
-               "score_breakdown": breakdown, "rank": 1, "theme_rank": 1, "locked": False}
+    cluster = ClusterRow(key=0, theme="Bildung und Erziehung", label=label, keywords=tuple(keywords), size=1,
+                         representative_ids=(1,), profile=profile, hotspot_district=None, score=score,
+                         score_breakdown=breakdown, rank=1, theme_rank=1, locked=False)
 
     run = store.save_run(_run(conference_id), [cluster], [])
 
@@ -98,23 +99,23 @@ def test_cluster_json_columns_round_trip_losslessly(
         label, keywords, profile, breakdown, score)
 
 
-def _run(conference_id: int, n: int = 1) -> dict:
+def _run(conference_id: int, n: int = 1) -> RunRow:
     now = datetime.now(UTC)
-    return {"conference_id": conference_id, "settings": {"clustering": {"k": None}}, "model_id": "hashing-512",
-            "started_at": now, "finished_at": now, "n_contributions": n, "n_clusters": 1,
-            "n_unclustered": 0, "timings": {"laden": 0.1}}
+    return RunRow(conference_id=conference_id, settings={"clustering": {"k": None}}, model_id="hashing-512",
+                  started_at=now, finished_at=now, n_contributions=n, n_clusters=1,
+                  n_unclustered=0, timings={"laden": 0.1})
 
 
-def _cluster(key: int, rank: int) -> dict:
-    return {"key": key, "theme": "Arbeit", "label": f"Anliegen {key}", "keywords": ["Jobcenter"], "size": 1,
-            "representative_ids": [], "profile": {}, "hotspot_district": None, "score": 1.0 / rank,
-            "score_breakdown": {"support": 1.0 / rank}, "rank": rank, "theme_rank": rank, "locked": False}
+def _cluster(key: int, rank: int) -> ClusterRow:
+    return ClusterRow(key=key, theme="Arbeit", label=f"Anliegen {key}", keywords=("Jobcenter",), size=1,
+                      representative_ids=(), profile={}, hotspot_district=None, score=1.0 / rank,
+                      score_breakdown={"support": 1.0 / rank}, rank=rank, theme_rank=rank, locked=False)
 
 
-def _assignment(contribution_id: int, cluster_key: int | None) -> dict:
-    return {"contribution_id": contribution_id, "cluster_key": cluster_key, "theme": "Arbeit",
-            "theme_confidence": 1.0, "theme_source": "tabelle", "districts": ["Ost"], "lemmas": "Jobcenter",
-            "similarity": 0.5}
+def _assignment(contribution_id: int, cluster_key: int | None) -> AssignmentRow:
+    return AssignmentRow(contribution_id=contribution_id, cluster_key=cluster_key, theme="Arbeit",
+                         theme_confidence=1.0, theme_source="tabelle", districts=("Ost",), lemmas="Jobcenter",
+                         similarity=0.5)
 
 
 def test_exception_inside_transaction_leaves_nothing_behind(store: Store, row_counts) -> None:

@@ -159,3 +159,40 @@ def test_memory_stays_linear_beyond_20000_points() -> None:
     assert labels.shape == (25_000,)
     # one n × n float64 matrix would be 5 GB; the data itself is 3.2 MB
     assert peak < 150 * 1024**2, f"peak {peak / 1024**2:.0f} MB"
+
+
+def _keys(n: int) -> np.ndarray:
+    return np.array([f"{i * 7919 % 100003:08d}" for i in range(n)])
+
+
+@pytest.mark.parametrize("k", [None, 8])
+@pytest.mark.parametrize("with_keys", [True, False])
+def test_row_order_does_not_change_the_partition(k: int | None, with_keys: bool) -> None:
+    X, _ = blobs(600, 8, seed=4, spread=4.0)  # overlapping: an order-dependent method would show it
+    keys = _keys(len(X))
+    first = ConcernClusterer(k=k).fit_predict(X, keys if with_keys else None)
+    for seed in range(3):
+        order = np.random.default_rng(seed).permutation(len(X))
+        labels = np.empty(len(X), dtype=int)
+        labels[order] = ConcernClusterer(k=k).fit_predict(X[order], keys[order] if with_keys else None)
+        np.testing.assert_array_equal(labels, first)  # same process: identical, numbering included
+
+
+@pytest.mark.parametrize("k", [None, 8])
+def test_float_noise_far_below_any_signal_keeps_the_partition(k: int | None) -> None:
+    X, _ = blobs(600, 8, seed=5, spread=4.0)
+    keys = _keys(len(X))
+    first = ConcernClusterer(k=k).fit_predict(X, keys)
+    rng = np.random.default_rng(0)
+    for sigma in (1e-6, 1e-5):
+        for _ in range(3):
+            noisy = X + rng.normal(0.0, sigma, X.shape).astype(np.float32)
+            labels = ConcernClusterer(k=k).fit_predict(noisy, keys)
+            assert labels.max() == first.max(), f"σ={sigma}: number of clusters changed"
+            assert adjusted_rand_score(first, labels) >= 0.99, f"σ={sigma}"
+
+
+def test_keys_must_match_the_rows() -> None:
+    X, _ = blobs(20, 2, seed=1)
+    with pytest.raises(ValueError, match="one entry per row"):
+        ConcernClusterer(k=2).fit(X, keys=["a"] * 3)

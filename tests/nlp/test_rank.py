@@ -40,8 +40,8 @@ def test_missing_weight_counts_as_zero() -> None:
 
 
 def test_concern_raised_independently_outranks_equal_sized_one_table_concern() -> None:
-    spread = ConcernStats(key=1, size=6, tables=frozenset({"A", "B", "C"}), groups=frozenset({"Bürger", "Träger", "Verwaltung"}), first_member=50)
-    local = ConcernStats(key=2, size=6, tables=frozenset({"A"}), groups=frozenset({"Bürger"}), first_member=0)
+    spread = ConcernStats(key=1, size=6, tables=frozenset({"A", "B", "C"}), groups=frozenset({"Bürger", "Träger", "Verwaltung"}), first_member="f")
+    local = ConcernStats(key=2, size=6, tables=frozenset({"A"}), groups=frozenset({"Bürger"}), first_member="a")
     ranked = rank_concerns([local, spread], WEIGHTS)
     assert [r.key for r in ranked] == [1, 2]
     assert [r.rank for r in ranked] == [1, 2]
@@ -51,9 +51,9 @@ def test_concern_raised_independently_outranks_equal_sized_one_table_concern() -
 def test_ties_broken_by_size_then_first_member() -> None:
     zero = {name: 0.0 for name in COMPONENTS}  # every score 0: only the tie-breaks order
     stats = [
-        ConcernStats(key=1, size=3, first_member=5),
-        ConcernStats(key=2, size=3, first_member=1),
-        ConcernStats(key=3, size=8, first_member=9),
+        ConcernStats(key=1, size=3, first_member="e"),
+        ConcernStats(key=2, size=3, first_member="b"),
+        ConcernStats(key=3, size=8, first_member="i"),
     ]
     assert [r.key for r in rank_concerns(stats, zero)] == [3, 2, 1]
 
@@ -75,7 +75,7 @@ concern_stats = st.builds(
     groups=st.frozensets(st.sampled_from(["Bürger", "Träger", "Verwaltung", "Politik"])),
     districts=st.frozensets(st.sampled_from(["Ost", "Merken", "Innenstadt"])),
     conferences=st.frozensets(st.integers(2024, 2026)),
-    first_member=st.integers(0, 1000),
+    first_member=st.text("0123456789abcdef", max_size=8),
 )
 
 

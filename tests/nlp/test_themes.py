@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nlp.themes import Taxonomy, Theme, infer_themes, theme_prototypes
+from nlp.themes import Taxonomy, Theme, infer_themes, theme_prototypes, typicality_floor
 
 THEMES = Path(__file__).resolve().parents[2] / "data" / "themes.yml"
 
@@ -83,3 +83,28 @@ def test_infer_themes_on_empty_input() -> None:
     chosen, confidence = infer_themes(np.zeros((0, 3)), np.eye(3, dtype=np.float32), ["a", "b", "c"])
     assert chosen == []
     assert confidence.shape == (0,)
+
+
+def test_typicality_floor_compares_each_text_with_its_theme_without_it() -> None:
+    a = np.array([[1.0, 0.0, 0.0], [0.8, 0.6, 0.0], [1.0, 0.0, 0.0]], dtype=np.float32)
+    lone = np.array([[0.0, 0.0, 1.0]], dtype=np.float32)  # one text: nothing to leave out
+
+    # leave-one-out similarities of theme a: 1.0 (row 0 vs mean of rows 1, 2), 0.8 (row 1), 1.0 → 0.8 … 1.0
+    row0 = float(a[0] @ (a[1] + a[2]) / np.linalg.norm(a[1] + a[2]))
+    assert typicality_floor([a, lone], quantile=0.0) == pytest.approx(0.8)
+    assert typicality_floor([a, lone], quantile=1.0) == pytest.approx(row0)
+    assert typicality_floor([lone]) is None
+
+
+def test_a_note_far_from_every_theme_is_unsure_even_when_one_theme_is_nearest() -> None:
+    prototypes = np.eye(3, dtype=np.float32)[:2]  # two themes in a three-dimensional space
+    near = np.array([0.95, 0.05, 0.3])
+    far = np.array([0.25, 0.05, 0.97])  # nearest to theme A, but far from it
+    rows = np.stack([near, far]) / np.linalg.norm(np.stack([near, far]), axis=1, keepdims=True)
+
+    plain_names, plain = infer_themes(rows, prototypes, ["A", "B"])
+    names, confidence = infer_themes(rows, prototypes, ["A", "B"], floor=0.6)
+
+    assert plain_names == names == ["A", "A"]
+    assert plain[1] > 0.99  # without the floor, far from both still looks certain
+    assert confidence[0] > 0.99 and confidence[1] < 0.01

@@ -297,6 +297,51 @@ def test_uncertain_inferred_themes_become_ohne_thema(
     assert all(a.theme_confidence < 1.0 for a in inferred)
 
 
+def test_notes_that_fit_no_theme_go_to_ohne_thema_by_default(
+    tmp_path: Path, sqlite_store: Store, hashing_resources: Resources, settings: Settings, write_csv
+) -> None:
+    assert settings.nlp.min_theme_confidence == 0.5  # measured: scripts/evaluate_themes.py
+    path = write_csv(tmp_path / "umfrage.csv", [
+        {"text": "Rente reicht nicht für Miete und Strom"},
+        {"text": "Tafel hat Aufnahmestopp"},
+        {"text": "Radweg an der Bundesstraße rot markieren"},
+        {"text": "Glasfaser im Gewerbegebiet verlegen"},
+    ])
+
+    run = _import_and_analyse(sqlite_store, path, hashing_resources, settings)
+
+    texts = {c.id: c.text for c in sqlite_store.contributions(run.conference_id)}
+    themes = {texts[a.contribution_id]: (a.theme, a.theme_source) for a in sqlite_store.assignments(run.id)}
+    assert themes == {
+        "Rente reicht nicht für Miete und Strom": ("Einkommen", "inferiert"),
+        "Tafel hat Aufnahmestopp": ("Einkommen", "inferiert"),
+        "Radweg an der Bundesstraße rot markieren": ("Ohne Thema", "inferiert"),
+        "Glasfaser im Gewerbegebiet verlegen": ("Ohne Thema", "inferiert"),
+    }
+
+
+def test_without_themes_every_note_is_ohne_thema_and_the_conference_is_one_group(
+    sqlite_store: Store, small_conference_csv: Path, hashing_resources: Resources, taten_home: Path
+) -> None:
+    themed = load_settings(embedding={"model": "hashing"})
+    no_themes = load_settings(embedding={"model": "hashing"}, nlp={"use_themes": False})
+    first = _import_and_analyse(sqlite_store, small_conference_csv, hashing_resources, themed)
+
+    run = analyse_conference(sqlite_store, CONFERENCE, hashing_resources, no_themes)
+
+    assignments = sqlite_store.assignments(run.id)
+    assert {(a.theme, a.theme_source, a.theme_confidence) for a in assignments} == {("Ohne Thema", "keine", 0.0)}
+    clusters = sqlite_store.clusters(run.id)
+    assert {c.theme for c in clusters} == {"Ohne Thema"}
+    # one ranking across the conference: theme ranks equal overall ranks
+    assert [c.theme_rank for c in clusters] == [c.rank for c in clusters] == list(range(1, len(clusters) + 1))
+    assert run.settings["nlp"]["use_themes"] is False
+    # the themes given in the notes are still stored, only this run leaves them aside
+    given = {c.theme for c in sqlite_store.contributions(run.conference_id)}
+    assert {"Bildung und Erziehung", "Arbeit", "Einkommen"} <= given
+    assert {c.theme for c in sqlite_store.clusters(first.id)} >= {"Bildung und Erziehung", "Arbeit", "Einkommen"}
+
+
 def test_another_city_is_another_gazetteer_file(tmp_path: Path, taten_home: Path) -> None:
     from pipelines.resources import build_resources
 
@@ -324,3 +369,47 @@ def test_another_city_is_another_gazetteer_file(tmp_path: Path, taten_home: Path
         "Kein Spielplatz an der Speicherstadt": ["Hafenviertel"],
         "Kita-Plätze fehlen in Nord-Düren": [],  # a Düren district means nothing in Musterstadt
     }
+
+
+DEMO_CSV = Path(__file__).resolve().parents[2] / "data" / "demo" / "sozialraumkonferenz_2026.csv"
+
+
+def _concerns_by_content(store: Store, conference: str) -> dict[frozenset[str], tuple[str, str, int]]:
+    """Each cluster of the latest run as the content hashes of its notes → (theme, label, rank)."""
+    record = store.get_conference(conference)
+    run = store.latest_run(record.id)
+    hashes = {c.id: c.content_hash for c in store.contributions(record.id)}
+    members: dict[int, set[str]] = {}
+    for a in store.assignments(run.id):
+        members.setdefault(a.cluster_id, set()).add(hashes[a.contribution_id])
+    return {frozenset(members[c.id]): (c.theme, c.label, c.rank) for c in store.clusters(run.id)}
+
+
+def test_row_order_and_batch_split_do_not_change_the_concerns(
+    tmp_path: Path, hashing_resources: Resources, settings: Settings
+) -> None:
+    import pandas as pd
+
+    rows = pd.read_csv(DEMO_CSV, dtype=str, keep_default_na=False)
+    shuffled = rows.sample(frac=1.0, random_state=3)
+    paths = {"original": tmp_path / "original.csv", "shuffled": tmp_path / "shuffled.csv",
+             "part1": tmp_path / "teil1.csv", "part2": tmp_path / "teil2.csv"}
+    rows.to_csv(paths["original"], index=False)
+    shuffled.to_csv(paths["shuffled"], index=False)
+    shuffled.iloc[:200].to_csv(paths["part1"], index=False)
+    shuffled.iloc[200:].to_csv(paths["part2"], index=False)
+
+    results = {}
+    for name, batches in {"original": ["original"], "shuffled": ["shuffled"], "two batches": ["part1", "part2"]}.items():
+        store = Store(f"sqlite:///{tmp_path / (name.replace(' ', '_') + '.sqlite')}")
+        try:
+            for batch in batches:  # analysed after each batch, as staff would
+                import_files(store, [paths[batch]], "Demo", hashing_resources.vocab)
+                analyse_conference(store, "Demo", hashing_resources, settings)
+            results[name] = _concerns_by_content(store, "Demo")
+        finally:
+            store.close()
+
+    assert len(results["original"]) > 30
+    assert results["shuffled"] == results["original"]
+    assert results["two batches"] == results["original"]

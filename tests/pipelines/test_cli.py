@@ -61,12 +61,47 @@ def test_import_analyse_concerns_export_work_end_to_end(
         assert len(list(csv.DictReader(handle, delimiter=";"))) == 30
     payload = json.loads((tmp_path / "export.json").read_text(encoding="utf-8"))
     assert sum(len(c["members"]) for c in payload["clusters"]) == 30
+    # the demo gazetteer is invented: tables and exports say so
+    assert payload["hinweis"].startswith("Beispieldaten – fiktiv: Sozialräume")
+    assert "Beispieldaten – fiktiv" in concerns.stdout and "Beispieldaten – fiktiv" in exported.stdout
 
     store = Store(f"sqlite:///{taten_home / 'taten.sqlite'}")
     try:
         assert store.count_contributions(store.get_conference(CONFERENCE).id) == 30
     finally:
         store.close()
+
+
+def test_analyse_no_themes_clusters_the_conference_as_one_group(
+    runner: CliRunner, env: dict[str, str], taten_home: Path, small_conference_csv: Path
+) -> None:
+    _invoke(runner, env, "import", str(small_conference_csv), "--conference", CONFERENCE)
+
+    analysed = _invoke(runner, env, "analyse", "--conference", CONFERENCE, "--no-themes")
+
+    assert analysed.exit_code == 0, analysed.output
+    store = Store(f"sqlite:///{taten_home / 'taten.sqlite'}")
+    try:
+        run = store.latest_run(store.get_conference(CONFERENCE).id)
+        assert {c.theme for c in store.clusters(run.id)} == {"Ohne Thema"}
+        assert run.settings["nlp"]["use_themes"] is False
+    finally:
+        store.close()
+    for theme in ("Arbeit", "Einkommen", "Bildung und Erziehung"):
+        assert theme not in analysed.stdout
+
+
+def test_a_city_with_its_own_data_files_gets_exports_without_the_example_mark(
+    runner: CliRunner, env: dict[str, str], small_conference_csv: Path, tmp_path: Path, city_data_dir: Path
+) -> None:
+    env = {**env, "TATEN_NLP__DATA_DIR": str(city_data_dir)}
+    _invoke(runner, env, "import", str(small_conference_csv), "--conference", CONFERENCE)
+    analysed = _invoke(runner, env, "analyse", "--conference", CONFERENCE)
+    exported = _invoke(runner, env, "export", "--conference", CONFERENCE, "--out", str(tmp_path / "export.json"))
+
+    assert exported.exit_code == 0, exported.output
+    assert "hinweis" not in json.loads((tmp_path / "export.json").read_text(encoding="utf-8"))
+    assert "Beispieldaten" not in analysed.stdout + exported.stdout
 
 
 def test_import_dry_run_creates_no_contributions(

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from models.store import Store
 from pipelines.errors import InputError
-from pipelines.ingest import ImportReport, Vocabularies, import_files, import_uploads
+from pipelines.ingest import ImportOptions, ImportReport, Vocabularies, import_files, import_uploads
 from pipelines.resources import Resources
 
 CONFERENCE = "Sozialraumkonferenz Düren 2026"
@@ -366,7 +366,7 @@ def test_bad_file_is_reported_in_german_and_skipped_while_the_good_one_is_stored
     good.write_text("- Kita fehlt\n", encoding="utf-8")
     bad = _bad_file(tmp_path, case)
 
-    report = import_files(store, [good, bad], CONFERENCE, vocab, strict=False)
+    report = import_files(store, [good, bad], CONFERENCE, vocab, ImportOptions(strict=False))
 
     assert _texts(store) == ["Kita fehlt"]
     (failed,) = report.failed_files
@@ -386,7 +386,7 @@ def test_bad_file_in_strict_mode_stores_nothing_at_all(
     before = row_counts(store)
 
     with pytest.raises(InputError, match=re.escape(bad.name)):
-        import_files(store, [good, bad], CONFERENCE, vocab, strict=True)
+        import_files(store, [good, bad], CONFERENCE, vocab, ImportOptions(strict=True))
 
     assert row_counts(store) == before
 
@@ -405,7 +405,7 @@ def test_failing_file_in_a_batch_leaves_the_database_as_it_was(
         files.append(path)
 
     with pytest.raises(InputError) as error:
-        import_files(store, files, CONFERENCE, vocab, strict=True)
+        import_files(store, files, CONFERENCE, vocab, ImportOptions(strict=True))
 
     assert str(error.value).startswith("tisch3.csv, Zeile 3: Runde 'zweite' ist keine Zahl")
     assert row_counts(store) == before
@@ -421,7 +421,7 @@ def test_a_bad_row_in_lenient_mode_is_counted_as_failed_and_the_rest_imported(
     path = tmp_path / "runden.csv"
     path.write_text("text;Runde\nKita fehlt;1\nBus selten;zweite\nOGS voll;2\n", encoding="utf-8")
 
-    report = import_files(sqlite_store, [path], CONFERENCE, vocab, strict=False)
+    report = import_files(sqlite_store, [path], CONFERENCE, vocab, ImportOptions(strict=False))
 
     assert _texts(sqlite_store) == ["Kita fehlt", "OGS voll"]
     file = report.files[0]
@@ -444,17 +444,17 @@ def test_same_files_twice_add_nothing_and_a_changed_file_adds_only_its_new_notes
     (folder / "tisch2.txt").write_text("Tisch 2 – Wohnen\n- Mieten zu hoch\n- Frau Schmitz aus der Veldener Straße 12 sagt: Lärm\n",
                                        encoding="utf-8")
     pseudonymiser = FakePseudonymiser()
-    first = import_files(store, [folder], CONFERENCE, vocab, pseudonymiser=pseudonymiser)
+    first = import_files(store, [folder], CONFERENCE, vocab, ImportOptions(pseudonymiser=pseudonymiser))
     after_first = row_counts(store)
 
-    again = import_files(store, [folder], CONFERENCE, vocab, pseudonymiser=pseudonymiser)
+    again = import_files(store, [folder], CONFERENCE, vocab, ImportOptions(pseudonymiser=pseudonymiser))
 
     assert (first.imported, again.imported, again.duplicates) == (4, 0, 4)
     assert row_counts(store) == after_first
     (folder / "tisch2.txt").write_text(
         "Tisch 2 – Wohnen\n- Neu: Spielplatz fehlt\n- Mieten zu hoch\n- Frau Schmitz aus der Veldener Straße 12 sagt: Lärm\n",
         encoding="utf-8")
-    changed = import_files(store, [folder], CONFERENCE, vocab, pseudonymiser=pseudonymiser)
+    changed = import_files(store, [folder], CONFERENCE, vocab, ImportOptions(pseudonymiser=pseudonymiser))
     assert (changed.imported, changed.duplicates) == (1, 4)
     assert row_counts(store)["contribution"] == after_first["contribution"] + 1
     assert row_counts(store)["import_batch"] == after_first["import_batch"] + 1
@@ -475,7 +475,7 @@ def test_folder_is_read_recursively_globs_expand_and_unsupported_files_are_liste
     (other / "c.csv").write_text("text\nOGS voll\n", encoding="utf-8")
     (other / "d.csv").write_text("text\nTafel Aufnahmestopp\n", encoding="utf-8")
 
-    report = import_files(sqlite_store, [folder, str(other / "*.csv")], CONFERENCE, vocab, strict=False)
+    report = import_files(sqlite_store, [folder, str(other / "*.csv")], CONFERENCE, vocab, ImportOptions(strict=False))
 
     assert [f.file for f in report.files] == ["a.txt", "runde2/b.md", "runde2/foto.jpg", "c.csv", "d.csv"]
     assert report.files[2].error == "runde2/foto.jpg: Dateityp .jpg wird nicht unterstützt. Erlaubt sind Word " \
@@ -504,11 +504,29 @@ def test_manifest_in_the_folder_sets_conference_date_and_per_file_metadata(
     assert [f.file for f in report.files] == ["nord_notizen.txt"]
 
 
+def test_one_options_object_serves_files_and_uploads_alike(
+    tmp_path: Path, sqlite_store: Store, vocab: Vocabularies
+) -> None:
+    manifest = tmp_path / "manifest.yml"  # a manifest outside the folder, named by path
+    manifest.write_text('conference: Aus dem Manifest\nfiles:\n  "*.txt": {table: 7}\n', encoding="utf-8")
+    (tmp_path / "notiz.txt").write_text("- Kita fehlt\n", encoding="utf-8")
+    options = ImportOptions(date="2026-03-18", city="Düren", manifest=manifest, pseudonymiser=None)
+
+    from_disk = import_files(sqlite_store, [tmp_path / "notiz.txt"], None, vocab, options)
+    uploaded = import_uploads(sqlite_store, [("notiz.txt", "- Kita fehlt\n- OGS voll\n".encode())], None, vocab, options)
+
+    record = sqlite_store.get_conference("Aus dem Manifest")
+    assert (record.date, record.city) == ("2026-03-18", "Düren")
+    assert (from_disk.imported, uploaded.imported, uploaded.duplicates) == (1, 1, 1)
+    assert not from_disk.pseudonymised and not uploaded.pseudonymised
+    assert {c.table_label for c in sqlite_store.contributions(record.id)} == {"7"}
+
+
 def test_dry_run_stores_nothing(tmp_path: Path, store: Store, vocab: Vocabularies, row_counts) -> None:
     path = _docx(tmp_path / "a.docx", [("bullet", "Kita fehlt"), ("bullet", "Bus fährt selten")])
     before = row_counts(store)
 
-    report = import_files(store, [path], CONFERENCE, vocab, dry_run=True)
+    report = import_files(store, [path], CONFERENCE, vocab, ImportOptions(dry_run=True))
 
     assert report.imported == 2 and report.dry_run
     assert row_counts(store) == before
@@ -521,9 +539,13 @@ def test_uploads_take_the_same_path_and_skip_a_bad_upload(
     docx.Document().save(document)
     word = _docx(tmp_path / "Tisch4_Sicherheit.docx", [("bullet", "Angstraum am Bahnhof")]).read_bytes()
 
-    report = import_uploads(
-        sqlite_store, [("../../Tisch4_Sicherheit.docx", word), ("kaputt.xlsx", b"PK\x03\x04 kaputt")], CONFERENCE, vocab,
-    )
+    uploads = [("../../Tisch4_Sicherheit.docx", word), ("kaputt.xlsx", b"PK\x03\x04 kaputt")]
+
+    with pytest.raises(InputError, match="kaputt.xlsx"):  # the default options are strict, as for files
+        import_uploads(sqlite_store, uploads, CONFERENCE, vocab)
+    assert _contributions(sqlite_store) == []
+    # the workbench's upload is lenient
+    report = import_uploads(sqlite_store, uploads, CONFERENCE, vocab, ImportOptions(strict=False))
 
     (note,) = _contributions(sqlite_store)
     assert (note.text, note.table_label, note.theme, note.source_file) == (
@@ -541,7 +563,7 @@ def test_districts_are_found_in_the_raw_text_before_pseudonymisation_masks_them(
     path.write_text("- Frau Schmitz aus der Veldener Straße 12 beklagt Lärm, Tel. 02421 123456\n", encoding="utf-8")
 
     with caplog.at_level(logging.INFO):
-        report = import_files(sqlite_store, [path], CONFERENCE, vocab, pseudonymiser=FakePseudonymiser())
+        report = import_files(sqlite_store, [path], CONFERENCE, vocab, ImportOptions(pseudonymiser=FakePseudonymiser()))
 
     (note,) = _contributions(sqlite_store)
     assert note.text == "Frau [NAME] aus der [ADRESSE] beklagt Lärm, Tel. [TELEFON]"
@@ -563,7 +585,7 @@ def test_without_pseudonymiser_the_report_says_texts_are_stored_as_written(
     path = tmp_path / "notizen.txt"
     path.write_text("- Frau Schmitz beklagt Lärm\n", encoding="utf-8")
 
-    report = import_files(sqlite_store, [path], CONFERENCE, vocab, pseudonymiser=None)
+    report = import_files(sqlite_store, [path], CONFERENCE, vocab, ImportOptions(pseudonymiser=None))
 
     assert _texts(sqlite_store) == ["Frau Schmitz beklagt Lärm"]
     assert not report.pseudonymised
@@ -574,7 +596,7 @@ def test_report_serialises_to_json(tmp_path: Path, sqlite_store: Store, vocab: V
     path = tmp_path / "notizen.txt"
     path.write_text("- Kita fehlt\n\n", encoding="utf-8")
 
-    report: ImportReport = import_files(sqlite_store, [path, tmp_path / "fehlt.docx"], CONFERENCE, vocab, strict=False)
+    report: ImportReport = import_files(sqlite_store, [path, tmp_path / "fehlt.docx"], CONFERENCE, vocab, ImportOptions(strict=False))
 
     payload = json.loads(json.dumps(report.to_dict(), ensure_ascii=False))
     assert payload["totals"] == {"files": 2, "failed_files": 1, "imported": 1, "duplicates": 0, "empty": 0,

@@ -11,7 +11,7 @@ import pytest
 from models.store import Store
 from nlp.text import clean_text
 from pipelines.errors import InputError
-from pipelines.ingest import Vocabularies, import_files
+from pipelines.ingest import ImportOptions, Vocabularies, import_files
 from pipelines.resources import Resources
 
 CONFERENCE = "Sozialraumkonferenz Düren 2026"
@@ -221,7 +221,7 @@ def test_dry_run_reports_but_stores_nothing(
 ) -> None:
     path = _write(tmp_path / "notizen.csv", "text\nKita fehlt\nBus fährt selten\n")
 
-    report = import_files(sqlite_store, [path], CONFERENCE, vocab, dry_run=True)
+    report = import_files(sqlite_store, [path], CONFERENCE, vocab, ImportOptions(dry_run=True))
 
     assert report.imported == 2
     assert row_counts(sqlite_store) == EMPTY

@@ -11,10 +11,11 @@ import pytest
 from models.store import Store
 from pipelines.analyse import analyse_conference
 from pipelines.errors import InputError
+from pipelines.example_data import DISTRICTS, EXAMPLE_MARK, example_notice
 from pipelines.ingest import import_files
 from pipelines.report import RunView, export_csv, export_json, filter_concerns, load_run
 from pipelines.resources import Resources
-from pipelines.settings import Settings
+from pipelines.settings import NlpSettings, Settings
 
 CONFERENCE = "Kleine Konferenz"
 FORMULA_ROWS = [
@@ -115,6 +116,23 @@ def test_json_export_has_every_member_with_its_source(tmp_path: Path, sqlite_sto
     for cluster in payload["clusters"]:
         assert cluster["size"] == len(cluster["members"])
         assert sum(cluster["score_breakdown"].values()) == pytest.approx(cluster["score"], abs=1e-5)
+
+
+def test_exports_on_example_data_say_so_in_every_row_and_a_citys_exports_carry_no_mark(
+    tmp_path: Path, view: RunView
+) -> None:
+    notice = example_notice(NlpSettings(), what=(DISTRICTS,))
+    assert notice is not None
+
+    export_csv(view, tmp_path / "beispiel.csv", notice)
+    export_json(view, tmp_path / "beispiel.json", notice)
+    export_csv(view, tmp_path / "stadt.csv")
+    export_json(view, tmp_path / "stadt.json")
+
+    assert {row["hinweis"] for row in _read_csv(tmp_path / "beispiel.csv")} == {notice}
+    assert json.loads((tmp_path / "beispiel.json").read_text(encoding="utf-8"))["hinweis"].startswith(EXAMPLE_MARK)
+    assert "hinweis" not in _read_csv(tmp_path / "stadt.csv")[0]
+    assert "hinweis" not in json.loads((tmp_path / "stadt.json").read_text(encoding="utf-8"))
 
 
 def test_filter_concerns_by_theme(view: RunView) -> None:

@@ -322,3 +322,67 @@ def test_overview_counts_the_measures_under_the_filter(review: ReviewService) ->
     assert review.overview().n_measures == 2
     assert review.overview(Filters(district="Nord-Düren")).n_measures == 1
     assert review.overview(Filters(theme="gibt es nicht")).n_measures == 0
+
+
+_FIGURES = ("size", "profile", "keywords", "hotspot", "score", "breakdown", "rank", "theme_rank")
+
+
+def _figures(service: ReviewService) -> dict[int, tuple]:
+    return {c.id: (*(getattr(c, k) for k in _FIGURES), tuple(m.id for m in c.representatives))
+            for c in service.clusters()}
+
+
+def test_review_describes_and_ranks_a_cluster_as_the_analysis_does(review: ReviewService) -> None:
+    """Refreshing every cluster of a fresh analysis changes none of its figures: one function for both."""
+    from pipelines.review.derived import refresh_derived
+
+    before = _figures(review)
+    with review.store.transaction() as session:
+        refresh_derived(session, review.run_id(session), sorted(before), review.ranking)
+
+    assert _figures(review) == before
+
+
+def test_rerank_is_one_update_on_rows_locked_in_id_order(review: ReviewService) -> None:
+    from sqlalchemy import event
+
+    from pipelines.review.derived import lock_clusters, rerank
+
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        statements.append(" ".join(statement.split()))
+
+    event.listen(review.store.engine, "before_cursor_execute", record)
+    try:
+        with review.store.transaction() as session:
+            run_id = review.run_id(session)
+            statements.clear()
+            lock_clusters(session, run_id)
+            rerank(session, run_id, review.ranking)
+    finally:
+        event.remove(review.store.engine, "before_cursor_execute", record)
+
+    updates = [s for s in statements if s.startswith("UPDATE")]
+    assert len(updates) == 1 and updates[0].startswith("UPDATE cluster SET")
+    lock = statements[0]
+    assert "ORDER BY cluster.id" in lock
+    if review.store.engine.dialect.name == "postgresql":
+        assert lock.endswith("FOR UPDATE")
+
+
+def test_a_cluster_marked_not_relevant_stays_behind_the_concerns_after_a_reanalysis(
+    review: ReviewService, hashing_resources: Resources, settings: Settings
+) -> None:
+    dropped = review.clusters()[1]
+    review.set_relevant(dropped.id, False, dropped.version)
+    analyse_conference(review.store, CONFERENCE, hashing_resources, settings)
+
+    concerns = review.clusters(include_irrelevant=False)
+    assert [c.rank for c in concerns] == list(range(1, len(concerns) + 1))
+    for theme in {c.theme for c in concerns}:
+        in_theme = [c.theme_rank for c in concerns if c.theme == theme]
+        assert in_theme == list(range(1, len(in_theme) + 1))
+    [flagged] = [c for c in review.clusters() if not c.relevant]
+    assert flagged.concern_key == dropped.concern_key
+    assert (flagged.rank, flagged.theme_rank) == (len(concerns) + 1, 0)

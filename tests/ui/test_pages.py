@@ -16,7 +16,7 @@ from streamlit.testing.v1.element_tree import Block, Code, Dataframe, Node, Text
 from nlp.embed import HashingEmbedder
 from nlp.text import clean_text, text_hash
 from pipelines.review import MeasureInput, ReviewService
-from tests.ui.conftest import ACTOR, HOSTILE
+from tests.ui.conftest import ACTOR, APP, HOSTILE
 
 PAGES = ["uebersicht", "cluster", "massnahmen", "sozialraeume", "ausschuss", "protokoll", "import_"]
 WORK = "Arbeit"
@@ -81,6 +81,37 @@ def test_every_page_renders_with_a_measure_and_changes(make_app, service: Review
     assert not at.exception
     assert "Servicetelefon Jobcenter" in table(at, "Titel")["Titel"].tolist()
     assert "SGB-II-Quote" in table(at, "Indikator")["Indikator"].tolist()
+
+
+def example_warnings(at: AppTest) -> list[str]:
+    return [x.value for x in at.warning if "Beispieldaten – fiktiv" in x.value]
+
+
+def test_district_page_and_committee_view_mark_the_demo_data_as_invented(make_app) -> None:
+    at = open_page(make_app(), "sozialraeume")
+    at.selectbox(key="district_pick").select("Ost").run()
+    (warning,) = example_warnings(at)
+    assert "Sozialräume" in warning and "Indikatoren" in warning
+    assert set(table(at, "Indikator")["Quelle"]) == {"dueren.csv (Beispieldaten – fiktiv)"}
+
+    open_page(at, "ausschuss")
+    (warning,) = example_warnings(at)
+    assert "Sozialräume" in warning and "Indikatoren" not in warning  # the committee sees districts only
+
+
+def test_a_citys_own_data_files_show_no_example_mark(analysed_store, settings, city_data_dir) -> None:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.session_state["store"] = analysed_store
+    at.session_state["settings"] = settings.model_copy(
+        update={"nlp": settings.nlp.model_copy(update={"data_dir": city_data_dir})})
+    at.run()
+    for page in ("sozialraeume", "ausschuss"):
+        open_page(at, page)
+        assert not example_warnings(at)
+        assert "Beispieldaten" not in " ".join(rendered_markdown(at))
+    open_page(at, "sozialraeume")
+    at.selectbox(key="district_pick").select("Ost").run()
+    assert set(table(at, "Indikator")["Quelle"]) == {"dueren.csv"}
 
 
 def test_edit_pages_ask_for_a_name_first(make_app) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pipelines.example_data import DISTRICTS, example_notice
 from pipelines.review import Filters
 from ui import context as ctx
 from ui import widgets as w
@@ -21,6 +22,9 @@ ctx.header("Ergebnisse der Sozialraumkonferenz")
 service = ctx.reader()
 everything = service.overview(top=0)
 st.markdown(f"## {w.md(service.conference)}")
+notice = example_notice(ctx.settings().nlp, what=(DISTRICTS,))  # this view shows districts, no indicators
+if notice:
+    st.warning(w.md(notice), icon=":material/info:")
 
 cols = st.columns(2)
 with cols[0]:
@@ -28,7 +32,7 @@ with cols[0]:
 with cols[1]:
     district = w.choose("Sozialraum", everything.districts, key="committee_district")
 
-proposed = [m for m in service.measures(theme=theme, district=district) if m.status != "abgelehnt"]
+proposed = service.measures(theme=theme, district=district)  # the measures to show: none rejected
 overall = service.overview(Filters(theme=theme, district=district), top=None)  # every concern, best first
 metrics = st.columns(4)
 metrics[0].metric("Beiträge", overall.n_contributions)

@@ -77,7 +77,9 @@ if st.button("Importieren", key="import_btn", type="primary", disabled=not uploa
     try:
         st.session_state[REPORT] = ingest.import_uploads(
             ctx.store(), [(f.name, f.getvalue()) for f in uploads or []], name.strip(),
-            load_vocabularies(ctx.settings()), date=date.strip() or None, dry_run=dry_run,
+            load_vocabularies(ctx.settings()),
+            # lenient: a bad upload is listed in the report, the good ones are stored
+            ingest.ImportOptions(date=date.strip() or None, dry_run=dry_run, strict=False),
         )
     except TatenError as exc:
         st.error(md(exc))

@@ -74,6 +74,8 @@ with list_tab:
     with cols[2]:
         district = w.choose("Sozialraum", overview.districts, key="measures_district")
     measures = service.measures(status=status, theme=theme, district=district)
+    if status is None:
+        st.caption("Abgelehnte Maßnahmen stehen hier nur, wenn oben der Status „abgelehnt“ gewählt ist.")
     if not measures:
         st.info("Keine Maßnahmen unter dieser Auswahl.")
     else:

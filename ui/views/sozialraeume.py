@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from pipelines.example_data import EXAMPLE_MARK, example_notice
 from pipelines.indicators import indicator_districts, indicators_for
 from pipelines.review import Filters
 from ui import context as ctx
@@ -13,6 +14,9 @@ from ui import widgets as w
 ctx.header("Sozialräume")
 service = ctx.reader()
 folder = ctx.settings().nlp.data_dir / "indicators"
+notice = example_notice(ctx.settings().nlp)
+if notice:
+    st.warning(w.md(notice), icon=":material/info:")
 districts = sorted({*service.overview(top=0).districts, *indicator_districts(folder)})
 if not districts:
     st.info("Kein Beitrag nennt einen Sozialraum, und es gibt keine Indikatoren.")
@@ -41,7 +45,10 @@ indicators = indicators_for(district, folder)
 if indicators:
     st.dataframe(pd.DataFrame({"Indikator": [i.indicator for i in indicators], "Wert": [i.value for i in indicators],
                                "Einheit": [i.unit for i in indicators], "Jahr": [i.year for i in indicators],
-                               "Quelle": [i.source for i in indicators]}),
+                               "Quelle": [f"{i.source} ({EXAMPLE_MARK})" if i.example else i.source
+                                          for i in indicators]}),
                  hide_index=True, width="stretch", key="district_indicators")
+    if any(i.example for i in indicators):
+        st.caption(f"{EXAMPLE_MARK}: erfundene Werte für die Demo, keine amtlichen Zahlen.")
 else:
     st.caption("Für diesen Sozialraum gibt es keine Indikatoren-Datei in data/indicators/.")

@@ -1,0 +1,207 @@
+"""The unit of work of review: one change is one transaction with version checks,
+one audit event, and a snapshot of the state before it that :func:`restore` puts back.
+
+- Clusters and measures carry a version number. A change names the version the
+  person saw; when the record has moved on since, the change is refused with
+  :class:`ReviewConflictError` and nothing is written (optimistic locking).
+- The event's payload holds the state before the change (``before``); undo
+  restores it and refreshes the derived figures of the clusters it touched.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from models.records import Assignment, Cluster, Measure, MeasureSource, ReviewEvent, utcnow
+from pipelines.errors import ReviewConflictError
+from pipelines.review.derived import lock_clusters, refresh_derived
+from pipelines.review.reads import ReviewReader
+
+logger = logging.getLogger(__name__)
+
+MEASURE_FIELDS = (
+    "title", "description", "theme", "districts", "responsible", "priority", "cost_estimate", "timeframe", "status",
+)
+MAX_LABEL_CHARS = 300
+
+
+class Change:
+    """One review change: a transaction, the version checks, the event and its undo snapshot.
+
+    Used as ``with Change(service, action, target_type, target_id) as change:``; the body
+    edits records through it, and on leaving the block the derived figures are
+    refreshed, the event is written and everything is committed together — or,
+    when the body raises, nothing is.
+    """
+
+    def __init__(self, service: ReviewReader, action: str, target_type: str, target_id: int | None) -> None:
+        self.service = service
+        self.action = action
+        self.target_type = target_type
+        self.target_id = target_id
+        self.payload: dict[str, Any] = {}
+        self.created_measures: list[int] = []
+        self._snapshots: dict[str, Any] = {"clusters": {}, "measures": {}, "assignments": {},
+                                           "new_clusters": [], "measure_links": []}
+        self._derived: set[int] = set()
+
+    def __enter__(self) -> Change:
+        self._transaction = self.service.store.transaction()
+        self.session = self._transaction.__enter__()
+        self.event = ReviewEvent(conference_id=self.service.conference_id, actor=self.service.actor, at=utcnow(),
+                                 action=self.action, target_type=self.target_type, target_id=self.target_id,
+                                 payload={})
+        try:
+            # all rows a change may touch, in one fixed order, before it touches any
+            lock_clusters(self.session, self.service.run_id(self.session))
+        except BaseException as exc:
+            self._transaction.__exit__(type(exc), exc, exc.__traceback__)
+            raise
+        return self
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
+        if exc is None:
+            try:
+                self._finish()
+            except BaseException as failure:
+                self._transaction.__exit__(type(failure), failure, failure.__traceback__)
+                if isinstance(failure, StaleDataError):
+                    raise _conflict() from failure
+                raise
+            self._transaction.__exit__(None, None, None)
+            logger.info("%s: %s %s %s", self.service.actor, self.action, self.target_type, self._logged_target)
+            return False
+        self._transaction.__exit__(exc_type, exc, tb)  # rolls back
+        if isinstance(exc, StaleDataError):
+            raise _conflict() from exc
+        return False
+
+    def _finish(self) -> None:
+        self.session.flush()
+        run_id = self.service.run_id(self.session)
+        refresh_derived(self.session, run_id, sorted(self._derived), self.service.ranking)
+        snapshot = {**self._snapshots, "run_id": run_id, "derived_ids": sorted(self._derived),
+                    "new_measures": self.created_measures}
+        self.event.payload = {**self.payload, "before": snapshot}
+        self.session.add(self.event)
+        self.session.flush()
+        self._logged_target = self.event.target_id
+
+    def cluster(self, cluster_id: int, expected_version: int | None) -> Cluster:
+        cluster = self.service.cluster_record(self.session, cluster_id)
+        if expected_version is not None and cluster.version != expected_version:
+            raise ReviewConflictError(
+                f"Cluster '{cluster.label}' wurde inzwischen von jemand anderem geändert "
+                f"(Version {cluster.version} statt {expected_version}). Ihre Änderung wurde nicht gespeichert; "
+                "bitte den aktuellen Stand prüfen.")
+        self._snapshots["clusters"].setdefault(str(cluster.id), cluster_state(cluster))
+        return cluster
+
+    def measure(self, measure_id: int, expected_version: int) -> Measure:
+        measure = self.service.measure_record(self.session, measure_id)
+        if measure.version != expected_version:
+            raise ReviewConflictError(
+                f"Maßnahme '{measure.title}' wurde inzwischen von {measure.updated_by or 'jemand anderem'} geändert "
+                f"(Version {measure.version} statt {expected_version}). Ihre Änderung wurde nicht gespeichert; "
+                "bitte den aktuellen Stand prüfen.")
+        self._snapshots["measures"].setdefault(
+            str(measure.id), {k: _jsonable(getattr(measure, k)) for k in (*MEASURE_FIELDS, "updated_by")})
+        return measure
+
+    def reassign(self, contribution_ids: Iterable[int] | Any, cluster_id: int) -> None:
+        """Point the given contributions (ids or a select of ids) at ``cluster_id``."""
+        run_id = self.service.run_id(self.session)
+        rows = self.session.execute(
+            select(Assignment.contribution_id, Assignment.cluster_id).where(
+                Assignment.run_id == run_id,
+                Assignment.contribution_id.in_(contribution_ids))
+        ).all()
+        for contribution_id, old in rows:
+            self._snapshots["assignments"].setdefault(str(contribution_id), old)
+            if old is not None:
+                self._derived.add(old)
+        self.session.execute(
+            update(Assignment)
+            .where(Assignment.run_id == run_id, Assignment.contribution_id.in_([r[0] for r in rows]))
+            .values(cluster_id=cluster_id)
+        )
+        self._derived.add(cluster_id)
+
+    def move_measure_links(self, from_ids: Sequence[int], to_id: int) -> None:
+        """Measures promoted from ``from_ids`` now point at ``to_id``; undo restores their links."""
+        measure_ids = set(self.session.scalars(
+            select(MeasureSource.measure_id).where(MeasureSource.cluster_id.in_(from_ids))))
+        for measure_id in sorted(measure_ids):
+            links = list(self.session.scalars(select(MeasureSource.cluster_id).where(
+                MeasureSource.measure_id == measure_id)))
+            self._snapshots["measure_links"].append([measure_id, links])
+            kept = {c for c in links if c not in from_ids} | {to_id}
+            self.session.execute(delete(MeasureSource).where(MeasureSource.measure_id == measure_id))
+            self.session.add_all(MeasureSource(measure_id=measure_id, cluster_id=c) for c in sorted(kept))
+        self.session.flush()
+
+    def new_cluster(self, source: Cluster, label: str) -> Cluster:
+        new = Cluster(
+            run_id=source.run_id, theme=source.theme, label=label[:MAX_LABEL_CHARS], keywords=[], size=0,
+            representative_ids=[], profile={}, hotspot_district=None, score=0.0, score_breakdown={},
+            rank=0, theme_rank=0, locked=False, label_source="staff", relevant=True, reviewed=True,
+        )
+        self.session.add(new)
+        self.session.flush()
+        new.concern_key = f"split-{new.id}"
+        self._snapshots["new_clusters"].append(new.id)
+        return new
+
+
+def _conflict() -> ReviewConflictError:
+    return ReviewConflictError(
+        "Jemand hat diesen Datensatz gerade geändert. Ihre Änderung wurde nicht gespeichert; "
+        "bitte neu laden und den aktuellen Stand prüfen.")
+
+
+_CLUSTER_STATE = ("label", "label_source", "locked", "relevant", "reviewed", "merged_into_id")
+
+
+def cluster_state(cluster: Cluster) -> dict[str, Any]:
+    return {k: getattr(cluster, k) for k in _CLUSTER_STATE}
+
+
+def _jsonable(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def restore(session: Session, before: Mapping[str, Any]) -> None:
+    """Put back the state a change recorded before it ran."""
+    for cluster_id, state in before.get("clusters", {}).items():
+        cluster = session.get(Cluster, int(cluster_id))
+        if cluster is not None:
+            for key, value in state.items():
+                setattr(cluster, key, value)
+    for contribution_id, cluster_id in before.get("assignments", {}).items():
+        session.execute(
+            update(Assignment)
+            .where(Assignment.run_id == before["run_id"], Assignment.contribution_id == int(contribution_id))
+            .values(cluster_id=cluster_id)
+        )
+    for measure_id, links in before.get("measure_links", []):
+        session.execute(delete(MeasureSource).where(MeasureSource.measure_id == measure_id))
+        session.add_all(MeasureSource(measure_id=measure_id, cluster_id=c) for c in links)
+    for measure_id, state in before.get("measures", {}).items():
+        measure = session.get(Measure, int(measure_id))
+        if measure is not None:
+            for key, value in state.items():
+                setattr(measure, key, value)
+            measure.updated_at = utcnow()
+    for measure_id in before.get("new_measures", []):
+        measure = session.get(Measure, measure_id)
+        if measure is not None:
+            session.delete(measure)
+    session.flush()
+    for cluster_id in before.get("new_clusters", []):
+        session.execute(delete(Cluster).where(Cluster.id == cluster_id))

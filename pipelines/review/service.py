@@ -1,0 +1,272 @@
+"""The review rules: what staff may change and how.
+
+- Each change is one :class:`~pipelines.review.change.Change`: one transaction,
+  one :class:`ReviewEvent` (who, when, what) whose payload holds the state before
+  the change; :meth:`ReviewService.undo_last` restores it.
+- Clusters and measures carry a version number; a change names the version the
+  person saw and is refused with :class:`ReviewConflictError` when the record moved on.
+- A cluster that staff touched is marked ``reviewed``; a re-analysis keeps it, its
+  identity (``concern_key``), label and members (see ``pipelines.analyse``).
+- Locked clusters take no merge, split or move; a split leaves members behind.
+- Derived figures (size, profile, keywords, score, rank) follow every change of
+  membership (:mod:`pipelines.review.derived`); they are not staff edits and do
+  not bump other clusters' versions.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm.exc import StaleDataError
+
+from models.queries import MEASURE_STATUSES
+from models.records import Assignment, Cluster, Measure, MeasureSource, ReviewEvent, utcnow
+from pipelines.errors import InputError, ReviewConflictError
+from pipelines.review.change import MAX_LABEL_CHARS, Change, restore
+from pipelines.review.derived import lock_clusters, refresh_derived
+from pipelines.review.reads import ReviewReader
+from pipelines.review.views import ClusterView, EventView, MeasureView, event_view, summary
+
+logger = logging.getLogger(__name__)
+
+PRIORITIES = ("hoch", "mittel", "niedrig")
+
+
+@dataclass(frozen=True)
+class MeasureInput:
+    """What staff enter for a measure; checked on the way in."""
+
+    title: str
+    description: str = ""
+    theme: str | None = None
+    districts: tuple[str, ...] = ()
+    responsible: str | None = None
+    priority: str | None = None
+    cost_estimate: str | None = None
+    timeframe: str | None = None
+    status: str = "Entwurf"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def checked(self) -> dict[str, Any]:
+        title = self.title.strip()
+        if not title:
+            raise InputError("Eine Maßnahme braucht einen Titel.")
+        if len(title) > 300:
+            raise InputError("Der Titel ist zu lang (höchstens 300 Zeichen).")
+        if self.status not in MEASURE_STATUSES:
+            raise InputError(f"Unbekannter Status '{self.status}'. Erlaubt: {', '.join(MEASURE_STATUSES)}.")
+        if self.priority not in (None, "", *PRIORITIES):
+            raise InputError(f"Unbekannte Priorität '{self.priority}'. Erlaubt: {', '.join(PRIORITIES)}.")
+        return {
+            "title": title, "description": self.description.strip(), "theme": self.theme or None,
+            "districts": list(dict.fromkeys(self.districts)), "responsible": _blank(self.responsible),
+            "priority": _blank(self.priority), "cost_estimate": _blank(self.cost_estimate),
+            "timeframe": _blank(self.timeframe), "status": self.status,
+        }
+
+
+def _blank(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value or None
+
+
+class ReviewService(ReviewReader):
+    """Review of one conference's latest analysis by one person: the reads of
+    :class:`~pipelines.review.reads.ReviewReader` and the changes staff make.
+
+    Args:
+        store: the database.
+        conference: name of an analysed conference.
+        actor: the name the person entered; it goes into the audit log.
+        ranking: weights for re-ranking after a change of membership.
+    """
+
+    # -- cluster changes -----------------------------------------------------------
+
+    def rename(self, cluster_id: int, label: str, expected_version: int) -> ClusterView:
+        label = " ".join(label.split())
+        if not label:
+            raise InputError("Der neue Name ist leer.")
+        if len(label) > MAX_LABEL_CHARS:
+            raise InputError(f"Der Name ist zu lang (höchstens {MAX_LABEL_CHARS} Zeichen).")
+        with Change(self, "rename", "cluster", cluster_id) as change:
+            cluster = change.cluster(cluster_id, expected_version)
+            change.payload["from"], change.payload["to"] = cluster.label, label
+            cluster.label, cluster.label_source, cluster.reviewed = label, "staff", True
+        return self.cluster(cluster_id)
+
+    def set_locked(self, cluster_id: int, locked: bool, expected_version: int) -> ClusterView:
+        with Change(self, "lock", "cluster", cluster_id) as change:
+            cluster = change.cluster(cluster_id, expected_version)
+            change.payload["locked"] = locked
+            cluster.locked, cluster.reviewed = locked, True
+        return self.cluster(cluster_id)
+
+    def set_relevant(self, cluster_id: int, relevant: bool, expected_version: int) -> ClusterView:
+        with Change(self, "relevance", "cluster", cluster_id) as change:
+            cluster = change.cluster(cluster_id, expected_version)
+            change.payload["relevant"] = relevant
+            cluster.relevant, cluster.reviewed = relevant, True
+        return self.cluster(cluster_id)
+
+    def merge(self, versions: Mapping[int, int], label: str | None = None) -> ClusterView:
+        """Merge clusters into the first of ``versions`` (cluster id → version seen).
+
+        The others are kept as merged records (for undo and the audit log); their
+        members and measure links go to the target.
+        """
+        ids = list(versions)
+        if len(ids) < 2:
+            raise InputError("Zum Zusammenführen bitte mindestens zwei Cluster wählen.")
+        target_id = ids[0]
+        with Change(self, "merge", "cluster", target_id) as change:
+            clusters = [change.cluster(i, versions[i]) for i in ids]
+            if any(c.locked for c in clusters):
+                raise InputError("Gesperrte Cluster können nicht zusammengeführt werden. Bitte zuerst entsperren.")
+            target, others = clusters[0], clusters[1:]
+            change.payload.update(ids=ids, labels=[c.label for c in clusters])
+            other_ids = [c.id for c in others]
+            change.reassign(select(Assignment.contribution_id).where(
+                Assignment.run_id == target.run_id, Assignment.cluster_id.in_(other_ids)), target.id)
+            change.move_measure_links(other_ids, target.id)
+            for other in others:
+                other.merged_into_id, other.size, other.reviewed = target.id, 0, True
+            if label and label.strip():
+                target.label, target.label_source = " ".join(label.split())[:MAX_LABEL_CHARS], "staff"
+            target.reviewed = True
+        return self.cluster(target_id)
+
+    def split(self, cluster_id: int, member_ids: Sequence[int], label: str, expected_version: int) -> ClusterView:
+        """Move the chosen members of a cluster into a new cluster named ``label``."""
+        label = " ".join(label.split())
+        if not label:
+            raise InputError("Bitte einen Namen für den neuen Cluster angeben.")
+        with Change(self, "split", "cluster", cluster_id) as change:
+            source = change.cluster(cluster_id, expected_version)
+            if source.locked:
+                raise InputError("Ein gesperrter Cluster kann nicht aufgeteilt werden. Bitte zuerst entsperren.")
+            members = set(change.session.scalars(select(Assignment.contribution_id).where(
+                Assignment.run_id == source.run_id, Assignment.cluster_id == source.id)))
+            chosen = sorted(set(member_ids))
+            if not chosen or not set(chosen) <= members:
+                raise InputError("Bitte Beiträge wählen, die zu diesem Cluster gehören.")
+            if len(chosen) == len(members):
+                raise InputError("Es müssen Beiträge im alten Cluster bleiben. Zum Umbenennen bitte 'Umbenennen' nutzen.")
+            new_id = change.new_cluster(source, label).id
+            change.payload.update(new_cluster_id=new_id, member_ids=chosen)
+            change.reassign(chosen, new_id)
+            source.reviewed = True
+        return self.cluster(new_id)
+
+    def move(self, contribution_id: int, to_cluster_id: int, versions: Mapping[int, int]) -> ClusterView:
+        """Move one contribution to another cluster of the same run.
+
+        ``versions`` holds the versions seen of the source and the target cluster.
+        """
+        with Change(self, "move", "contribution", contribution_id) as change:
+            run_id = self.run_id(change.session)
+            assignment = change.session.get(Assignment, (run_id, contribution_id))
+            if assignment is None:
+                raise InputError(f"Beitrag {contribution_id} gehört nicht zur aktuellen Analyse.")
+            target = change.cluster(to_cluster_id, versions.get(to_cluster_id))
+            if assignment.cluster_id == target.id:
+                raise InputError("Der Beitrag gehört schon zu diesem Cluster.")
+            touched = [target]
+            if assignment.cluster_id is not None:
+                source = change.cluster(assignment.cluster_id, versions.get(assignment.cluster_id))
+                touched.append(source)
+            if any(c.locked for c in touched):
+                raise InputError("Gesperrte Cluster können nicht geändert werden. Bitte zuerst entsperren.")
+            change.payload.update(from_cluster_id=assignment.cluster_id, to_cluster_id=target.id)
+            change.reassign([contribution_id], target.id)
+            for cluster in touched:
+                cluster.reviewed = True
+        return self.cluster(to_cluster_id)
+
+    # -- measures ------------------------------------------------------------------
+
+    def promote(self, cluster_ids: Sequence[int], measure: MeasureInput) -> MeasureView:
+        """Create a measure from one or more clusters; the clusters count as reviewed."""
+        if not cluster_ids:
+            raise InputError("Bitte mindestens einen Cluster für die Maßnahme wählen.")
+        values = measure.checked()
+        with Change(self, "promote", "measure", None) as change:
+            clusters = [change.cluster(i, None) for i in dict.fromkeys(cluster_ids)]
+            if values["theme"] is None:
+                values["theme"] = Counter(c.theme for c in clusters).most_common(1)[0][0]
+            now = utcnow()
+            record = Measure(conference_id=self.conference_id, created_at=now, updated_at=now,
+                             created_by=self.actor, updated_by=self.actor, **values)
+            change.session.add(record)
+            change.session.flush()
+            for cluster in clusters:
+                change.session.add(MeasureSource(measure_id=record.id, cluster_id=cluster.id))
+            # promoting pins the clusters for re-analyses but changes nothing staff edit in
+            # them, so it must not bump their versions and refuse a colleague's pending rename
+            change.session.execute(
+                update(Cluster).where(Cluster.id.in_([c.id for c in clusters])).values(reviewed=True)
+                .execution_options(synchronize_session=False)
+            )
+            change.event.target_id = record.id
+            change.payload.update(measure_id=record.id, cluster_ids=[c.id for c in clusters], title=values["title"])
+            change.created_measures.append(record.id)
+            measure_id = record.id
+        return self.measure(measure_id)
+
+    def update_measure(self, measure_id: int, measure: MeasureInput, expected_version: int) -> MeasureView:
+        values = measure.checked()
+        with Change(self, "update_measure", "measure", measure_id) as change:
+            record = change.measure(measure_id, expected_version)
+            changed = {k: v for k, v in values.items() if getattr(record, k) != v}
+            if not changed:
+                raise InputError("Keine Änderung: die Maßnahme ist schon so gespeichert.")
+            change.payload["changed"] = sorted(changed)
+            for key, value in changed.items():
+                setattr(record, key, value)
+            record.updated_at, record.updated_by = utcnow(), self.actor
+        return self.measure(measure_id)
+
+    # -- undo ----------------------------------------------------------------------
+
+    def undo_last(self) -> EventView:
+        """Undo the newest change of this conference that is not yet undone.
+
+        Raises:
+            InputError: nothing to undo, or the change belongs to an older analysis.
+            ReviewConflictError: a record changed after the event in a way undo cannot see.
+        """
+        with self.store.transaction() as session:
+            event = session.scalar(
+                select(ReviewEvent).where(ReviewEvent.conference_id == self.conference_id,
+                                          ReviewEvent.undone.is_(False), ReviewEvent.action != "undo")
+                .order_by(ReviewEvent.id.desc()).limit(1)
+            )
+            if event is None:
+                raise InputError("Es gibt keine Änderung, die rückgängig gemacht werden kann.")
+            before = event.payload.get("before", {})
+            if before.get("run_id") not in (None, self.run_id(session)):
+                raise InputError("Die letzte Änderung gehört zu einer älteren Analyse und kann nicht mehr "
+                                 "rückgängig gemacht werden.")
+            try:
+                if before.get("run_id") is not None:
+                    lock_clusters(session, before["run_id"])
+                restore(session, before)
+                event.undone = True
+                session.add(ReviewEvent(
+                    conference_id=self.conference_id, actor=self.actor, at=utcnow(), action="undo",
+                    target_type=event.target_type, target_id=event.target_id,
+                    payload={"event_id": event.id, "action": event.action, "summary": summary(event)},
+                ))
+                session.flush()
+                if before.get("run_id") is not None:
+                    refresh_derived(session, before["run_id"], before.get("derived_ids", []), self.ranking)
+            except StaleDataError as exc:
+                raise ReviewConflictError(
+                    "Rückgängig nicht möglich: jemand hat die Daten gerade geändert. Bitte neu laden.") from exc
+            logger.info("%s undid event %d (%s)", self.actor, event.id, event.action)
+            return event_view(event)
