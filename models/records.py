@@ -5,6 +5,7 @@ Conference ─< AnalysisRun ─< Cluster
 AnalysisRun ─< Assignment >─ Contribution   (per-run NLP results and cluster membership)
 Conference ─< Measure >─< Cluster           (via MeasureSource)
 Conference ─< ReviewEvent                   (audit log of staff decisions)
+Embedding                                   (sentence vectors by model id and text hash)
 
 Lists and mappings (keywords, profiles, score breakdowns) are JSON columns, so the
 same schema works on SQLite and PostgreSQL.
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -232,3 +234,20 @@ class ReviewEvent(Base):
     target_id: Mapped[int | None] = mapped_column(Integer)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     undone: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Embedding(Base):
+    """The sentence vector of one text under one model, shared by every analysis on this database.
+
+    A pure cache keyed by content: ``text_hash`` is the sha256 hex of the text as
+    embedded, ``vector`` its ``dim`` float32 values as little-endian bytes (bit-exact).
+    Rows are only added, never changed, so servers sharing the database share vectors.
+    """
+
+    __tablename__ = "embedding"
+
+    model_id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    text_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    dim: Mapped[int] = mapped_column(Integer)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

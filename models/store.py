@@ -8,7 +8,7 @@ Alembic revision, so a later release opens an older database.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, event, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,8 +27,10 @@ from models.records import (
     Cluster,
     Conference,
     Contribution,
+    Embedding,
     ImportBatch,
     MeasureSource,
+    utcnow,
 )
 from models.rows import AssignmentRow, ClusterRow, RunRow
 
@@ -35,6 +38,8 @@ logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _INSERT_CHUNK = 2000
+# bound parameters per IN query: below SQLite's old limit of 999 and PostgreSQL's 65535
+_IN_CHUNK = 900
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -226,3 +231,60 @@ class Store:
                 .order_by(Assignment.contribution_id)
             )
             return list(session.scalars(query))
+
+    # -- sentence vectors --------------------------------------------------
+
+    def embedding_vectors(self, model_id: str, text_hashes: Iterable[str]) -> dict[str, bytes]:
+        """The stored vectors of ``text_hashes`` under ``model_id``: text hash → float32 bytes.
+
+        Hashes without a stored vector are left out. Read in chunks, so any number works.
+        """
+        wanted = list(dict.fromkeys(text_hashes))
+        found: dict[str, bytes] = {}
+        with self.engine.connect() as connection:
+            for start in range(0, len(wanted), _IN_CHUNK):
+                query = select(Embedding.text_hash, Embedding.vector).where(
+                    Embedding.model_id == model_id,
+                    Embedding.text_hash.in_(wanted[start : start + _IN_CHUNK]),
+                )
+                found.update((h, bytes(v)) for h, v in connection.execute(query))
+        return found
+
+    def add_embedding_vectors(self, model_id: str, dim: int, vectors: Mapping[str, bytes]) -> None:
+        """Store vectors (text hash → ``dim`` float32 values as bytes) in one transaction.
+
+        Idempotent: a vector that is already stored stays as it is (``INSERT … ON
+        CONFLICT DO NOTHING``), so two servers adding the same vectors at once both
+        succeed. Rows go in sorted by hash, so concurrent writers take PostgreSQL's row
+        locks in the same order and cannot deadlock.
+
+        Raises:
+            ValueError: a vector is not ``dim`` float32 values long.
+        """
+        wrong = [h for h, v in vectors.items() if len(v) != 4 * dim]
+        if wrong:
+            raise ValueError(f"{len(wrong)} vectors are not {dim} float32 values long, e.g. {wrong[0]}")
+        dialect = self.engine.dialect.name
+        if dialect == "postgresql":
+            statement = postgresql.insert(Embedding)
+        elif dialect == "sqlite":
+            statement = sqlite.insert(Embedding)
+        else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+            raise NotImplementedError(f"no idempotent insert for {dialect}")
+        statement = statement.on_conflict_do_nothing(index_elements=["model_id", "text_hash"])
+        created = utcnow()
+        rows = [
+            {"model_id": model_id, "text_hash": h, "dim": dim, "vector": vectors[h], "created_at": created}
+            for h in sorted(vectors)
+        ]
+        with self.engine.begin() as connection:
+            for start in range(0, len(rows), _INSERT_CHUNK):
+                connection.execute(statement, rows[start : start + _INSERT_CHUNK])
+
+    def count_embedding_vectors(self, model_id: str | None = None) -> int:
+        """How many vectors are stored (under ``model_id``, or all)."""
+        query = select(func.count()).select_from(Embedding)
+        if model_id is not None:
+            query = query.where(Embedding.model_id == model_id)
+        with self.engine.connect() as connection:
+            return int(connection.scalar(query) or 0)

@@ -13,8 +13,13 @@ Embedders:
 * :class:`SentenceTransformerEmbedder` — any ``SentenceTransformer`` (by name,
   local folder, or built from modules such as :mod:`nlp.usem`).
 * :class:`ConcatEmbedder` — blocks of several embedders side by side.
-* :class:`CachedEmbedder` — wraps one and remembers vectors on disk by
-  (model id, text hash), so a re-run embeds only new text.
+* :class:`CachedEmbedder` — wraps one and remembers vectors by (model id, text
+  hash) in a :class:`VectorCache`, so a re-run embeds only new text.
+
+Caches: :class:`EmbeddingCache` keeps vectors on disk (for work without a
+database, such as ``taten cluster``); a database-backed cache lives in
+``pipelines`` (this package knows no database); :class:`FallbackCache` reads one
+cache first and another where it has nothing.
 """
 
 from __future__ import annotations
@@ -187,7 +192,53 @@ class ConcatEmbedder(Embedder):
         return np.hstack([e.encode(texts) for e, _ in self.parts]).astype(np.float32)
 
 
-class EmbeddingCache:
+class VectorCache(ABC):
+    """Where a :class:`CachedEmbedder` keeps vectors: text key → (dim,) float32 vector.
+
+    A cache holds the vectors of one model (``model_id``). Vectors come back exactly
+    as they were put (the same float32 bits).
+    """
+
+    model_id: str
+
+    @abstractmethod
+    def get(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        """The cached vectors of ``keys``; keys without one are left out."""
+
+    @abstractmethod
+    def put(self, keys: Sequence[str], vectors: np.ndarray) -> None:
+        """Remember ``vectors`` (n, dim) float32 under ``keys`` (n,)."""
+
+
+class FallbackCache(VectorCache):
+    """Reads ``primary`` first and ``fallback`` for what it lacks; writes only ``primary``.
+
+    Vectors found only in the fallback are copied into the primary, so the primary
+    ends up holding every vector it handed out.
+    """
+
+    def __init__(self, primary: VectorCache, fallback: VectorCache) -> None:
+        if primary.model_id != fallback.model_id:
+            raise ValueError(f"caches of different models: {primary.model_id!r} and {fallback.model_id!r}")
+        self.model_id = primary.model_id
+        self.primary = primary
+        self.fallback = fallback
+
+    def get(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        found = self.primary.get(keys)
+        missing = [k for k in dict.fromkeys(keys) if k not in found]
+        if missing:
+            recovered = self.fallback.get(missing)
+            if recovered:
+                self.primary.put(list(recovered), np.stack(list(recovered.values())))
+                found.update(recovered)
+        return found
+
+    def put(self, keys: Sequence[str], vectors: np.ndarray) -> None:
+        self.primary.put(keys, vectors)
+
+
+class EmbeddingCache(VectorCache):
     """Vectors on disk by (model id, text hash), in append-only ``.npz`` shards.
 
     Each run that embeds new texts adds one shard (written to a temporary file and
@@ -198,6 +249,7 @@ class EmbeddingCache:
 
     def __init__(self, folder: Path, model_id: str) -> None:
         slug = re.sub(r"[^A-Za-z0-9_.+-]", "_", model_id)[:150]
+        self.model_id = model_id
         self.folder = Path(folder) / slug
         self._vectors: dict[str, np.ndarray] | None = None
 
@@ -246,17 +298,33 @@ class CachedEmbedder(Embedder):
 
     Args:
         inner: the embedder doing the work.
-        folder: cache root; one sub-folder per model id.
+        cache: a :class:`VectorCache` of ``inner``'s model, or a folder: the disk
+            cache there (one sub-folder per model id).
         hash_text: text → key; the caller's content hash.
+
+    Attributes:
+        last_hits, last_misses: texts of the last call found in the cache / embedded.
+        hits, misses: the same, summed over every call.
+
+    Raises:
+        ValueError: ``cache`` holds another model's vectors.
     """
 
-    def __init__(self, inner: Embedder, folder: Path, hash_text: Callable[[str], str]) -> None:
+    def __init__(self, inner: Embedder, cache: VectorCache | Path, hash_text: Callable[[str], str]) -> None:
+        if not isinstance(cache, VectorCache):
+            cache = EmbeddingCache(cache, inner.model_id)
+        if cache.model_id != inner.model_id:
+            raise ValueError(f"a cache of {cache.model_id!r} cannot serve {inner.model_id!r}")
         self.inner = inner
         self.model_id = inner.model_id
-        self.cache = EmbeddingCache(folder, inner.model_id)
+        self.cache = cache
         self.hash_text = hash_text
-        self.last_hits = 0
-        self.last_misses = 0
+        self.last_hits = self.last_misses = 0
+        self.hits = self.misses = 0
+
+    def with_cache(self, cache: VectorCache) -> CachedEmbedder:
+        """The same model and keys over another cache (this one is left as it is)."""
+        return CachedEmbedder(self.inner, cache, self.hash_text)
 
     @property
     def dim(self) -> int:
@@ -277,6 +345,8 @@ class CachedEmbedder(Embedder):
         known = self.cache.get(keys)
         missing = list(dict.fromkeys(k for k in keys if k not in known))
         self.last_hits, self.last_misses = len(keys) - len(missing), len(missing)
+        self.hits += self.last_hits
+        self.misses += self.last_misses
         if missing:
             first_text = {k: t for k, t in zip(keys, texts, strict=True)}
             fresh = self.inner.encode_with_progress([first_text[k] for k in missing], progress, chunk)

@@ -2,7 +2,9 @@
 within each theme, describe and rank the concerns, and store the run.
 
 Stages run in one loop that names the stage that failed. The whole run is stored in
-one transaction; a failed analysis leaves the database as it was.
+one transaction; a failed analysis leaves the database as it was, except for the
+sentence vectors it embedded: a pure cache keyed by content, written in their own
+transaction as soon as they exist (see :mod:`pipelines.vectors`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from models.records import AnalysisRun, Cluster, Contribution
 from models.rows import AssignmentRow, ClusterRow, RunRow
 from models.store import Store
 from nlp.cluster import ConcernClusterer, canonical_order
-from nlp.embed import Embedder, l2_normalise
+from nlp.embed import CachedEmbedder, Embedder, l2_normalise
 from nlp.features import build_features
 from nlp.keywords import default_label
 from nlp.lemmatize import process_texts
@@ -32,6 +34,7 @@ from pipelines.errors import InputError, TatenError
 from pipelines.figures import MemberFacts, cluster_figures, concern_stats, rank_clusters
 from pipelines.resources import Resources
 from pipelines.settings import ClusteringSettings, Settings
+from pipelines.vectors import with_database_vectors
 
 logger = logging.getLogger(__name__)
 
@@ -112,12 +115,16 @@ def analyse_conference(
 ) -> AnalysisRun:
     """Run the whole analysis of ``conference`` and store it as a new AnalysisRun.
 
+    A caching embedder reads and adds its vectors in ``store``, so every server on
+    this database uses the same vectors.
+
     Raises:
         InputError: the conference does not exist or has no contributions.
         TatenError: a stage failed (its name is in the message).
     """
     started = datetime.now(UTC)
     stage = _Stages(progress)
+    resources = with_database_vectors(resources, store)
     with stage("laden"):
         record = store.get_conference(conference)
         if record is None:
@@ -132,6 +139,9 @@ def analyse_conference(
     with stage("einbetten"):
         report = (lambda done, total: progress("einbetten", done, total)) if progress else None
         embeddings = resources.embedder.encode_with_progress(texts, report)
+        if isinstance(resources.embedder, CachedEmbedder):
+            logger.info("Vectors of %r: %d cached, %d embedded", conference,
+                        resources.embedder.last_hits, resources.embedder.last_misses)
     with stage("themen"):
         themes, confidence, source = assign_themes(
             contributions, embeddings, resources, settings.nlp.min_theme_confidence, use_themes=settings.nlp.use_themes

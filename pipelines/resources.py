@@ -82,6 +82,10 @@ def build_pseudonymiser(settings: Settings, vocab: Vocabularies) -> Pseudonymise
 def build_embedder(settings: Settings) -> Embedder:
     """The configured embedder behind the disk cache.
 
+    An analysis keeps its vectors in the database instead and reads this disk cache
+    only for vectors the database lacks (see :func:`pipelines.vectors.database_embedder`);
+    work without a database (``taten cluster``) uses the disk cache alone.
+
     Raises:
         ModelUnavailableError: the model cannot be loaded offline.
     """

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from alembic import command
 from sqlalchemy import inspect
 
 from models.records import Base
-from models.store import Store, current_revision
+from models.store import Store, alembic_config, current_revision
 
 
 def test_opening_a_0001_database_upgrades_it_to_head_and_keeps_its_data(store_url: str) -> None:
@@ -28,9 +29,9 @@ def test_opening_a_0001_database_upgrades_it_to_head_and_keeps_its_data(store_ur
 
     upgraded = Store(store_url)
     try:
-        assert current_revision(upgraded.engine) == "0003"
+        assert current_revision(upgraded.engine) == "0004"
         tables = set(inspect(upgraded.engine).get_table_names())
-        assert {"measure", "measure_source", "review_event"} <= tables
+        assert {"measure", "measure_source", "review_event", "embedding"} <= tables
         conference = upgraded.get_conference("Sozialraumkonferenz 2025")
         assert (conference.date, conference.city) == ("2025-03-12", "Düren")
         stored = upgraded.contributions(conference.id)
@@ -57,7 +58,7 @@ def test_opening_a_current_database_again_is_harmless(store_url: str) -> None:
 
     second = Store(store_url)
     try:
-        assert current_revision(second.engine) == "0003"
+        assert current_revision(second.engine) == "0004"
         assert [c.name for c in second.conferences()] == ["Einmal"]
     finally:
         second.close()
@@ -85,3 +86,39 @@ def test_a_0002_cluster_gets_review_defaults_on_upgrade(store_url: str) -> None:
             "auto", True, None, None)
     finally:
         upgraded.close()
+
+
+def test_a_0003_database_gets_an_empty_embedding_table_and_keeps_its_data(store_url: str) -> None:
+    old = Store(store_url, revision="0003")
+    with old.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO conference (id, name, created_at) VALUES (1, 'K', '2026-01-01 00:00:00+00')")
+    assert "embedding" not in inspect(old.engine).get_table_names()
+    old.close()
+
+    upgraded = Store(store_url)
+    try:
+        assert current_revision(upgraded.engine) == "0004"
+        assert [c.name for c in upgraded.conferences()] == ["K"]
+        assert upgraded.count_embedding_vectors() == 0
+        primary_key = inspect(upgraded.engine).get_pk_constraint("embedding")["constrained_columns"]
+        assert primary_key == ["model_id", "text_hash"]
+        upgraded.add_embedding_vectors("m", 2, {"a" * 64: b"\x00" * 8})
+        assert upgraded.embedding_vectors("m", ["a" * 64]) == {"a" * 64: b"\x00" * 8}
+    finally:
+        upgraded.close()
+
+
+def test_downgrading_0004_drops_only_the_embedding_table(store_url: str) -> None:
+    store = Store(store_url)
+    store.add_embedding_vectors("m", 1, {"a" * 64: b"\x00" * 4})
+    config = alembic_config()
+    try:
+        with store.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0003")
+        tables = set(inspect(store.engine).get_table_names())
+        assert "embedding" not in tables and {"conference", "measure"} <= tables
+        assert current_revision(store.engine) == "0003"
+    finally:
+        store.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -198,3 +199,77 @@ def test_deleting_a_conference_cascades_to_its_runs(store: Store, row_counts) ->
     assert counts["contribution"] == counts["analysis_run"] == counts["cluster"] == counts["assignment"] == 0
     with store.transaction() as session:
         assert session.scalars(select(AnalysisRun)).all() == []
+
+
+# -- sentence vectors -------------------------------------------------------
+
+
+def _hash(i: int) -> str:
+    return f"{i:064x}"
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(raw=st.lists(st.binary(min_size=12, max_size=12), min_size=1, max_size=20, unique=True))
+def test_embedding_vectors_round_trip_bit_exactly(store: Store, raw: list[bytes]) -> None:
+    # any 12 bytes are 3 float32 values, NaN payloads, -0.0 and denormals included
+    model = f"m-{raw[0].hex()}"  # a fresh model per example: the database lives on between examples
+    vectors = {_hash(i): v for i, v in enumerate(raw)}
+    store.add_embedding_vectors(model, 3, vectors)
+
+    assert store.embedding_vectors(model, list(vectors)) == vectors
+
+
+def test_embedding_vectors_are_read_in_chunks_and_kept_apart_by_model(store: Store) -> None:
+    vectors = {_hash(i): i.to_bytes(4, "little") for i in range(2500)}
+    store.add_embedding_vectors("use", 1, vectors)
+    store.add_embedding_vectors("e5", 1, {_hash(0): b"\xff" * 4})
+
+    found = store.embedding_vectors("use", [*vectors, _hash(10**6), _hash(7)])
+
+    assert found == vectors  # unknown hashes are left out, a repeated one is harmless
+    assert store.embedding_vectors("e5", [_hash(0), _hash(1)]) == {_hash(0): b"\xff" * 4}
+    assert store.embedding_vectors("use", []) == {}
+    assert (store.count_embedding_vectors(), store.count_embedding_vectors("e5")) == (2501, 1)
+
+
+def test_adding_a_stored_vector_again_keeps_the_first(store: Store) -> None:
+    store.add_embedding_vectors("m", 1, {_hash(1): b"\x01" * 4})
+    store.add_embedding_vectors("m", 1, {_hash(1): b"\x02" * 4, _hash(2): b"\x03" * 4})
+
+    assert store.embedding_vectors("m", [_hash(1), _hash(2)]) == {_hash(1): b"\x01" * 4, _hash(2): b"\x03" * 4}
+
+
+def test_a_vector_of_the_wrong_length_is_refused_and_nothing_is_stored(store: Store) -> None:
+    with pytest.raises(ValueError, match="not 2 float32"):
+        store.add_embedding_vectors("m", 2, {_hash(1): b"\x00" * 8, _hash(2): b"\x00" * 4})
+    assert store.count_embedding_vectors() == 0
+
+
+def test_two_servers_adding_the_same_vectors_at_once_both_succeed(store_url: str) -> None:
+    """Two stores (two engines, like two servers) add overlapping vectors at the same moment."""
+    stores = [Store(store_url), Store(store_url)]
+    vectors = {_hash(i): i.to_bytes(4, "little") for i in range(3000)}
+    halves = [dict(list(vectors.items())[:2000]), dict(list(vectors.items())[1000:])]
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def add(store: Store, part: dict[str, bytes]) -> None:
+        try:
+            for _ in range(3):
+                barrier.wait(timeout=30)
+                store.add_embedding_vectors("m", 1, part)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=add, args=pair) for pair in zip(stores, halves, strict=True)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert errors == []
+        assert stores[0].count_embedding_vectors("m") == 3000
+        assert stores[1].embedding_vectors("m", vectors) == vectors
+    finally:
+        for s in stores:
+            s.close()

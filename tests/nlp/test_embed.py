@@ -8,7 +8,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nlp.embed import Block, CachedEmbedder, ConcatEmbedder, Embedder, HashingEmbedder, l2_normalise, load_embedder
+from nlp.embed import (
+    Block,
+    CachedEmbedder,
+    ConcatEmbedder,
+    EmbeddingCache,
+    Embedder,
+    FallbackCache,
+    HashingEmbedder,
+    VectorCache,
+    l2_normalise,
+    load_embedder,
+)
 from nlp.text import text_hash
 
 
@@ -32,6 +43,22 @@ class CountingEmbedder(Embedder):
     @property
     def embedded(self) -> list[str]:
         return [t for call in self.calls for t in call]
+
+
+class MemoryCache(VectorCache):
+    """Vectors in a dict, remembering what was put."""
+
+    def __init__(self, model_id: str) -> None:
+        self.model_id = model_id
+        self.vectors: dict[str, np.ndarray] = {}
+        self.puts: list[list[str]] = []
+
+    def get(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        return {k: self.vectors[k] for k in keys if k in self.vectors}
+
+    def put(self, keys: Sequence[str], vectors: np.ndarray) -> None:
+        self.puts.append(list(keys))
+        self.vectors.update(zip(keys, np.array(vectors, dtype=np.float32), strict=True))
 
 
 def cosine(a: np.ndarray, b: np.ndarray) -> float:
@@ -130,6 +157,58 @@ def test_cached_embedder_ignores_unreadable_shard(tmp_path: Path) -> None:
 
 def test_cached_embedder_empty_input(tmp_path: Path) -> None:
     assert CachedEmbedder(CountingEmbedder(), tmp_path, text_hash).encode([]).shape == (0, 64)
+
+
+def test_cached_embedder_uses_any_vector_cache_and_counts_hits_and_misses() -> None:
+    inner, cache = CountingEmbedder(), MemoryCache(CountingEmbedder.model_id)
+    cached = CachedEmbedder(inner, cache, text_hash)
+    cached.encode(["Kita fehlt", "Bus fährt nicht"])
+    cached.encode(["Kita fehlt", "Schwimmbad zu"])
+
+    assert inner.embedded == ["Kita fehlt", "Bus fährt nicht", "Schwimmbad zu"]
+    assert cache.puts == [[text_hash("Kita fehlt"), text_hash("Bus fährt nicht")], [text_hash("Schwimmbad zu")]]
+    assert (cached.last_hits, cached.last_misses) == (1, 1)
+    assert (cached.hits, cached.misses) == (1, 3)
+
+
+def test_cached_embedder_refuses_a_cache_of_another_model(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="hashing-64"):
+        CachedEmbedder(HashingEmbedder(64), MemoryCache("counting"), text_hash)
+    with pytest.raises(ValueError, match="hashing-64"):
+        CachedEmbedder(HashingEmbedder(64), tmp_path, text_hash).with_cache(EmbeddingCache(tmp_path, "counting"))
+
+
+def test_with_cache_shares_the_model_and_leaves_the_original_alone(tmp_path: Path) -> None:
+    inner = CountingEmbedder()
+    on_disk = CachedEmbedder(inner, tmp_path, text_hash)
+    in_memory = on_disk.with_cache(MemoryCache(inner.model_id))
+    in_memory.encode(["Kita fehlt"])
+
+    assert in_memory.inner is inner and on_disk.cache is not in_memory.cache
+    assert on_disk.cache.get([text_hash("Kita fehlt")]) == {}
+    assert (on_disk.hits, on_disk.misses) == (0, 0)
+
+
+def test_fallback_cache_reads_primary_first_and_copies_fallback_hits_into_it() -> None:
+    primary, fallback = MemoryCache("m"), MemoryCache("m")
+    primary.put(["a"], np.array([[1.0, 0.0]]))
+    fallback.put(["a", "b"], np.array([[0.0, 1.0], [0.6, 0.8]], dtype=np.float32))
+    fallback.puts.clear()
+    cache = FallbackCache(primary, fallback)
+
+    found = cache.get(["a", "b", "c", "b"])
+    cache.put(["c"], np.array([[0.8, 0.6]]))
+
+    assert set(found) == {"a", "b"}
+    np.testing.assert_array_equal(found["a"], [1.0, 0.0])  # the primary wins
+    np.testing.assert_array_equal(primary.vectors["b"], fallback.vectors["b"])
+    assert primary.puts[1:] == [["b"], ["c"]]
+    assert fallback.puts == []  # the fallback is only read
+
+
+def test_fallback_cache_refuses_caches_of_different_models() -> None:
+    with pytest.raises(ValueError, match="different models"):
+        FallbackCache(MemoryCache("use"), MemoryCache("e5"))
 
 
 def test_concat_embedder_blocks_have_offsets_and_weights() -> None:

@@ -43,6 +43,9 @@ def test_import_analyse_concerns_export_work_end_to_end(
     analysed = _invoke(runner, env, "analyse", "--conference", CONFERENCE)
     assert analysed.exit_code == 0, analysed.output
     assert "30 Beiträge analysiert" in analysed.stdout
+    store = Store(f"sqlite:///{taten_home / 'taten.sqlite'}")
+    assert store.count_embedding_vectors() >= 30  # the notes' vectors, and the themes' descriptions
+    store.close()
 
     concerns = _invoke(runner, env, "concerns", "--conference", CONFERENCE, "--theme", "Arbeit", "--top", "5")
     assert concerns.exit_code == 0, concerns.output
@@ -187,6 +190,7 @@ def test_cluster_writes_a_cluster_for_every_id_without_a_database(
     databases = [p for p in tmp_path.rglob("*") if p.suffix in {".sqlite", ".db"} or "sqlite" in p.name]
     assert databases == []
     assert not (taten_home / "taten.sqlite").exists()
+    assert list((taten_home / "cache").rglob("shard-*.npz"))  # without a database, vectors stay on disk
 
 
 def test_cluster_without_id_column_is_an_error(runner: CliRunner, env: dict[str, str], tmp_path: Path) -> None:

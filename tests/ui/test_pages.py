@@ -13,6 +13,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block, Code, Dataframe, Node, Text
 
+from nlp.embed import HashingEmbedder
+from nlp.text import clean_text, text_hash
 from pipelines.review import MeasureInput, ReviewService
 from tests.ui.conftest import ACTOR, APP, HOSTILE
 
@@ -330,3 +332,6 @@ def test_upload_imports_pseudonymised_notes_reports_per_file_and_analyses(make_a
     assert not at.exception
     assert analysed_store.latest_run(record.id) is not None
     assert at.sidebar.selectbox(key="conference_select").value == "Neue Konferenz"
+    # the workbench's analysis keeps its vectors in the database, for every server on it
+    hashes = [text_hash(clean_text(t)) for t in texts]
+    assert len(analysed_store.embedding_vectors(HashingEmbedder().model_id, hashes)) == 3
