@@ -32,11 +32,21 @@ BREAKDOWN_NAMES = {
 SPREAD_NAMES = {"tables": "Tische", "rounds": "Runden", "groups": "Gruppen", "districts": "Sozialräume"}
 
 _MD_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&=\"'])")
+# Streamlit's Markdown turns bare URLs and e-mail addresses into links (remark-gfm)
+# and ":smile:" or ":material/home:" into pictures *after* parsing, so backslash
+# escapes do not stop them: they match /(https?:\/\/|www(?=\.))[-.\w]+/,
+# /[-.\w+]+@[-\w]+(\.[-\w]+)+/ and /:[\w-]+:/ on the parsed text. An invisible
+# WORD JOINER (U+2060) after every ":" and "@" and after "www" breaks all of them
+# and leaves what people see unchanged.
+_AUTOLINK = re.compile(r":|@|www(?=\.)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
 
 
 def md(text: object) -> str:
-    """``text`` as literal Markdown: every Markdown and HTML special is backslash-escaped."""
-    return _MD_SPECIALS.sub(r"\\\1", " ".join(str(text).split()))
+    """``text`` as literal Markdown: every Markdown and HTML special is backslash-escaped,
+    and URLs, e-mail addresses and emoji codes stay text instead of links or pictures."""
+    flat = _AUTOLINK.sub(lambda m: m.group(0) + WORD_JOINER, " ".join(str(text).split()))
+    return _MD_SPECIALS.sub(r"\\\1", flat)
 
 
 def option_label(text: object, limit: int = 80) -> str:
