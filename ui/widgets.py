@@ -275,7 +275,7 @@ def cluster_facts(c: ClusterView) -> None:
     cols[0].metric("Beiträge", c.size)
     cols[1].metric("Rang gesamt", c.rank)
     cols[2].metric("Punkte", f"{c.score:.2f}")
-    cols[3].metric("Schwerpunkt", c.hotspot or "–")
+    cols[3].metric("Schwerpunkt", md(c.hotspot) if c.hotspot else "–")  # a metric's value is Markdown
     spread(c)
     if c.representatives:
         st.caption("Typische Beiträge")

@@ -350,7 +350,9 @@ def markdown_sources(at: AppTest) -> list[str]:
         if isinstance(node, (Markdown, HeadingBase, AlertBase)) and isinstance(node.value, str):
             if not node.value.startswith("<style>"):  # the committee view's own constant CSS
                 out.append(node.value)
-        elif isinstance(node, (Expander, Tab, Metric)) or hasattr(node, "label"):
+        elif isinstance(node, Metric) and isinstance(node.value, str):  # a metric's value is Markdown too
+            out += [node.label, node.value]
+        elif isinstance(node, (Expander, Tab)) or hasattr(node, "label"):
             label = getattr(node, "label", None)
             if isinstance(label, str):
                 out.append(label)
@@ -399,7 +401,7 @@ def test_urls_in_labels_titles_and_districts_stay_text_on_every_page(make_app, s
     service.rename(c.id, f"Jobcenter {URL_TEXT}", c.version)
     with service.store.transaction() as session:  # a district named like a URL, as a gazetteer could have it
         session.execute(update(Cluster).where(Cluster.id == c.id).values(
-            profile={**c.profile, "districts": {"https://ost.example": 3}}))
+            profile={**c.profile, "districts": {"https://ost.example": 3}}, hotspot_district="www.ost.example"))
     service.promote([c.id], MeasureInput(title=f"Servicetelefon {URL_TEXT}", districts=("www.nord.example",),
                                          status="vorgeschlagen"))
     at = make_app(actor=f"Anna {URL_TEXT}")
@@ -410,7 +412,7 @@ def test_urls_in_labels_titles_and_districts_stay_text_on_every_page(make_app, s
     _assert_shown_as_text(at, "ausschuss", f"Jobcenter {URL_TEXT}", f"Servicetelefon {URL_TEXT}",
                           "https://ost.example", "www.nord.example")
     open_page(at, "cluster", WORK)
-    _assert_shown_as_text(at, "cluster", f"Jobcenter {URL_TEXT}")
+    _assert_shown_as_text(at, "cluster", f"Jobcenter {URL_TEXT}", "www.ost.example")
 
 
 def test_unreachable_database_shows_a_german_message_not_a_stack_trace(settings) -> None:
