@@ -128,9 +128,7 @@ class Store:
             if engine is not None:
                 engine.dispose()
             error = storage_error(exc, url, opening=True)
-            if error is None:
-                raise
-            if error is exc:
+            if error is None or error is exc:
                 raise
             raise error from exc
         self.engine = engine
