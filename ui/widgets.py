@@ -36,9 +36,10 @@ _MD_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&=\"'])")
 # and ":smile:" or ":material/home:" into pictures *after* parsing, so backslash
 # escapes do not stop them: they match /(https?:\/\/|www(?=\.))[-.\w]+/,
 # /[-.\w+]+@[-\w]+(\.[-\w]+)+/ and /:[\w-]+:/ on the parsed text. An invisible
-# WORD JOINER (U+2060) after every ":" and "@" and after "www" breaks all of them
-# and leaves what people see unchanged.
-_AUTOLINK = re.compile(r":|@|www(?=\.)", re.IGNORECASE)
+# WORD JOINER (U+2060) after a ":" or "@" that a word or "/" follows, and between
+# "www" and ".", breaks all of them; "Thema: Wohnen" is left as it is, so searching the
+# page for it still finds it.
+_AUTOLINK = re.compile(r"[:@](?=[\w/+-])|www(?=\.)", re.IGNORECASE)
 WORD_JOINER = "\u2060"
 
 
