@@ -3,6 +3,11 @@
 Every write goes through :meth:`Store.transaction`, so a failed import or analysis
 leaves the database as it was. Opening a store migrates the schema to the newest
 Alembic revision, so a later release opens an older database.
+
+Failures while opening the store or inside a transaction (server unreachable, file
+not a database, read-only, locked, disk full, a schema newer than this release)
+are raised as :class:`~models.errors.StorageError` with a German message; see
+:mod:`models.storage_errors`.
 """
 
 from __future__ import annotations
@@ -16,11 +21,13 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from models.errors import StorageError
 from models.records import (
     AnalysisRun,
     Assignment,
@@ -33,6 +40,7 @@ from models.records import (
     utcnow,
 )
 from models.rows import AssignmentRow, ClusterRow, RunRow
+from models.storage_errors import sqlite_path, storage_error
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +48,9 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _INSERT_CHUNK = 2000
 # bound parameters per IN query: below SQLite's old limit of 999 and PostgreSQL's 65535
 _IN_CHUNK = 900
+# Seconds to wait for a PostgreSQL server: an unknown or unreachable host fails fast
+# instead of hanging the CLI or the workbench; a URL may set its own connect_timeout.
+CONNECT_TIMEOUT_S = 5
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -51,10 +62,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def create_db_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets foreign keys and WAL, its folder is created."""
-    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
+    """An engine for ``url``; SQLite gets foreign keys and WAL, its folder is created.
+
+    PostgreSQL connections give up after :data:`CONNECT_TIMEOUT_S` seconds.
+    """
+    path = sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    connect_args: dict[str, Any] = {}
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
+    engine = create_engine(url, connect_args=connect_args)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -67,9 +86,21 @@ def alembic_config() -> Config:
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema of ``engine`` up to ``revision``."""
+    """Bring the schema of ``engine`` up to ``revision``.
+
+    Raises:
+        StorageError: the database carries a revision this release does not know
+            (written by a newer Taten).
+    """
     config = alembic_config()
     with engine.begin() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+        known = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
+        if current is not None and current not in known:
+            raise StorageError(
+                f"Die Datenbank hat den Schemastand „{current}“ einer neueren Taten-Version; diese Version "
+                "kennt ihn nicht. Bitte Taten aktualisieren oder eine andere Datenbank wählen."
+            )
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
@@ -88,9 +119,24 @@ class Store:
     """
 
     def __init__(self, url: str, *, revision: str = "head") -> None:
+        """Open (and migrate) the database.
+
+        Raises:
+            StorageError: it cannot be reached, opened, read or migrated (German message).
+        """
         self.url = url
-        self.engine = create_db_engine(url)
-        migrate(self.engine, revision)
+        engine: Engine | None = None
+        try:
+            engine = create_db_engine(url)
+            migrate(engine, revision)
+        except Exception as exc:
+            if engine is not None:
+                engine.dispose()
+            error = storage_error(exc, url, opening=True)
+            if error is None or error is exc:
+                raise
+            raise error from exc
+        self.engine = engine
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def close(self) -> None:
@@ -98,14 +144,25 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A session whose work is committed together or not at all."""
+        """A session whose work is committed together or not at all.
+
+        Raises:
+            StorageError: the database failed underneath (locked, full, read-only,
+                connection lost); other errors of the body pass unchanged.
+        """
         session = self._sessions()
         try:
             yield session
             session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+        except BaseException as exc:
+            try:
+                session.rollback()
+            except Exception:  # the connection is gone: report what broke, not the rollback
+                logger.debug("rollback failed", exc_info=True)
+            error = storage_error(exc, self.url) if isinstance(exc, Exception) else None
+            if error is None or error is exc:
+                raise
+            raise error from exc
         finally:
             session.close()
 

@@ -1,5 +1,10 @@
 """The ``taten`` command line. Messages are German; errors are one line (``--verbose``
-adds the traceback) and exit non-zero."""
+adds the traceback) and exit non-zero.
+
+Conference names, labels, file names and messages are people's text: both consoles
+have Rich markup and emoji codes switched off, so ``[/x]`` or ``:smile:`` print as
+typed; our own colours are passed as ``style=``.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +23,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
+from models.storage_errors import display_url
 from models.store import Store
 from nlp.lemmatize import process_texts
 from nlp.text import clean_text, text_hash
@@ -28,7 +35,7 @@ from pipelines.example_data import DISTRICTS, example_notice
 from pipelines.ingest import read_table
 from pipelines.report import export_csv, export_json, filter_concerns, load_run, why
 from pipelines.resources import build_resources
-from pipelines.settings import Settings, default_home, load_settings
+from pipelines.settings import Settings, load_settings
 
 DEMO_FILE = Path(__file__).resolve().parent.parent / "data" / "demo" / "sozialraumkonferenz_2026.csv"
 DEMO_CONFERENCE = "Sozialraumkonferenz Düren 2026"
@@ -38,8 +45,8 @@ app = typer.Typer(
     help="Taten – aus Beiträgen einer Sozialraumkonferenz werden Anliegen und Maßnahmen.",
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
 )
-console = Console(width=None if sys.stdout.isatty() else 160)
-errors = Console(stderr=True)
+console = Console(width=None if sys.stdout.isatty() else 160, markup=False, emoji=False)
+errors = Console(stderr=True, markup=False, emoji=False)
 
 
 class State:
@@ -70,7 +77,7 @@ def _settings(**overrides: object) -> Settings:
 @contextmanager
 def _spinner(description: str) -> Iterator[Callable[[str, int, int], None]]:
     """A progress bar on stderr (terminals only); yields ``update(step, done, total)``."""
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+    with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=errors, transient=True, disable=not errors.is_terminal) as progress:
         task = progress.add_task(description, total=None)
 
@@ -86,7 +93,7 @@ def _run(action: Callable[[], None]) -> None:
     except TatenError as exc:
         if state.verbose:
             errors.print_exception()
-        errors.print(f"[bold red]Fehler:[/] {exc}", highlight=False, soft_wrap=True)
+        errors.print(Text.assemble(("Fehler:", "bold red"), f" {exc}"), highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
 
 
@@ -177,11 +184,13 @@ def _print_import_report(result) -> None:  # noqa: ANN001  (pipelines.ingest.Imp
     verb = "würden importiert" if result.dry_run else "importiert"
     console.print(f"{result.imported} Beiträge {verb}, {result.duplicates} bereits vorhanden, {result.empty} leer.")
     if result.failed_files:
-        console.print(f"[yellow]{len(result.failed_files)} Datei(en) übersprungen[/] (Gründe in der Tabelle).")
+        console.print(Text.assemble((f"{len(result.failed_files)} Datei(en) übersprungen", "yellow"),
+                                    " (Gründe in der Tabelle)."))
     if result.failed:
-        console.print(f"[yellow]{result.failed} Zeile(n) nicht importiert[/] (Gründe in der Tabelle).")
+        console.print(Text.assemble((f"{result.failed} Zeile(n) nicht importiert", "yellow"), " (Gründe in der Tabelle)."))
     if not result.pseudonymised:
-        console.print("[yellow]Nicht pseudonymisiert[/] (nlp.pseudonymise ist aus): Texte wurden unverändert übernommen.")
+        console.print(Text.assemble(("Nicht pseudonymisiert", "yellow"),
+                                    " (nlp.pseudonymise ist aus): Texte wurden unverändert übernommen."))
 
 
 @app.command("analyse")
@@ -236,7 +245,7 @@ def _print_concerns(settings: Settings, conference: str, theme: str | None, dist
     console.print(table)
     notice = example_notice(settings.nlp, what=(DISTRICTS,))
     if notice:
-        console.print(f"[yellow]{notice}[/]", highlight=False)
+        console.print(notice, style="yellow", highlight=False)
 
 
 @app.command("concerns")
@@ -269,7 +278,7 @@ def export_command(
             raise InputError(f"{out.name}: Bitte als .csv oder .json exportieren.")
         console.print(f"{len(view.concerns)} Anliegen nach {out} exportiert.")
         if notice:
-            console.print(f"[yellow]{notice}[/]", highlight=False)
+            console.print(notice, style="yellow", highlight=False)
 
     _run(action)
 
@@ -324,7 +333,7 @@ def demo_command(
         console.print(f"Demo-Konferenz: {report.imported} neue Beiträge ({report.duplicates} bereits vorhanden).")
         _analyse(settings, DEMO_CONFERENCE)
         _print_concerns(settings, DEMO_CONFERENCE, None, None, 15)
-        console.print(f"Datenbank: {settings.db_url}")
+        console.print(f"Datenbank: {display_url(settings.db_url)}")
         if ui:
             open_workbench(settings, port)
 
@@ -361,7 +370,8 @@ def open_workbench(settings: Settings, port: int = 8501) -> None:
 
 def main() -> None:
     """Entry point of the ``taten`` console script."""
-    default_home().mkdir(parents=True, exist_ok=True)
+    # No folder is made here: the store, the caches and `setup` create theirs and say
+    # in German when they cannot (an unwritable TATEN_HOME is a StorageError).
     app(prog_name="taten")
 
 

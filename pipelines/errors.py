@@ -1,38 +1,25 @@
-"""The one exception hierarchy of Taten.
+"""The error hierarchy of Taten, re-exported from :mod:`models.errors`.
 
-    TatenError                 base; its message is German and fit for a user
-    ├── InputError             a file or value from people is unusable (encoding, column, empty)
-    ├── ConfigError            a setting is wrong or contradicts another
-    ├── ModelUnavailableError  an embedding model cannot be found or loaded offline
-    ├── StorageError           the database cannot be opened or written
-    └── ReviewConflictError    a record changed since it was read (optimistic locking)
-
-Third-party failures are wrapped at the boundary: ``raise InputError(...) from exc``.
-The CLI prints ``str(error)`` as one line and exits non-zero.
+It lives in ``models/`` so the store can raise :class:`StorageError`; pipelines,
+the CLI and the workbench keep importing it from here.
 """
 
 from __future__ import annotations
 
+from models.errors import (
+    ConfigError,
+    InputError,
+    ModelUnavailableError,
+    ReviewConflictError,
+    StorageError,
+    TatenError,
+)
 
-class TatenError(Exception):
-    """Base of all errors Taten raises on purpose."""
-
-
-class InputError(TatenError):
-    """A file or value supplied by a person cannot be used."""
-
-
-class ConfigError(TatenError):
-    """A setting is invalid."""
-
-
-class ModelUnavailableError(TatenError):
-    """An embedding model cannot be loaded offline."""
-
-
-class StorageError(TatenError):
-    """The database cannot be opened, migrated or written."""
-
-
-class ReviewConflictError(TatenError):
-    """Someone else changed the record since it was read."""
+__all__ = [
+    "ConfigError",
+    "InputError",
+    "ModelUnavailableError",
+    "ReviewConflictError",
+    "StorageError",
+    "TatenError",
+]

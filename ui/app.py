@@ -15,7 +15,7 @@ if str(_ROOT) not in sys.path:  # `streamlit run ui/app.py` puts only ui/ on the
 
 import streamlit as st  # noqa: E402
 
-from pipelines.errors import TatenError  # noqa: E402
+from pipelines.errors import StorageError, TatenError  # noqa: E402
 from ui import context as ctx  # noqa: E402
 from ui.widgets import md  # noqa: E402
 
@@ -82,9 +82,11 @@ def main() -> None:
         ],
     }
     page = st.navigation(pages)
-    sidebar(presenting=page.title == COMMITTEE)
     try:
+        sidebar(presenting=page.title == COMMITTEE)
         page.run()
+    except StorageError as exc:  # database unreachable, locked, full …: the German message, no stack trace
+        st.error(md(exc), icon=":material/database:")
     except TatenError as exc:  # not analysed yet, a record gone: say so instead of a traceback
         st.warning(md(exc))
 

@@ -32,11 +32,22 @@ BREAKDOWN_NAMES = {
 SPREAD_NAMES = {"tables": "Tische", "rounds": "Runden", "groups": "Gruppen", "districts": "Sozialräume"}
 
 _MD_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&=\"'])")
+# Streamlit's Markdown turns bare URLs and e-mail addresses into links (remark-gfm)
+# and ":smile:" or ":material/home:" into pictures *after* parsing, so backslash
+# escapes do not stop them: they match /(https?:\/\/|www(?=\.))[-.\w]+/,
+# /[-.\w+]+@[-\w]+(\.[-\w]+)+/ and /:[\w-]+:/ on the parsed text. An invisible
+# WORD JOINER (U+2060) after a ":" or "@" that a word or "/" follows, and between
+# "www" and ".", breaks all of them; "Thema: Wohnen" is left as it is, so searching the
+# page for it still finds it.
+_AUTOLINK = re.compile(r"[:@](?=[\w/+-])|www(?=\.)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
 
 
 def md(text: object) -> str:
-    """``text`` as literal Markdown: every Markdown and HTML special is backslash-escaped."""
-    return _MD_SPECIALS.sub(r"\\\1", " ".join(str(text).split()))
+    """``text`` as literal Markdown: every Markdown and HTML special is backslash-escaped,
+    and URLs, e-mail addresses and emoji codes stay text instead of links or pictures."""
+    flat = _AUTOLINK.sub(lambda m: m.group(0) + WORD_JOINER, " ".join(str(text).split()))
+    return _MD_SPECIALS.sub(r"\\\1", flat)
 
 
 def option_label(text: object, limit: int = 80) -> str:
@@ -265,7 +276,7 @@ def cluster_facts(c: ClusterView) -> None:
     cols[0].metric("Beiträge", c.size)
     cols[1].metric("Rang gesamt", c.rank)
     cols[2].metric("Punkte", f"{c.score:.2f}")
-    cols[3].metric("Schwerpunkt", c.hotspot or "–")
+    cols[3].metric("Schwerpunkt", md(c.hotspot) if c.hotspot else "–")  # a metric's value is Markdown
     spread(c)
     if c.representatives:
         st.caption("Typische Beiträge")

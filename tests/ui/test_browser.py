@@ -43,3 +43,30 @@ def test_reload_keeps_the_app_and_a_hostile_note_stays_text(server: str, browser
     finally:
         page.close()
     assert dialogs == [], "no script from a note ran"
+
+
+def test_urls_and_codes_in_labels_stay_text_in_the_committee_view(analysed_store: Store, taten_home: Path,
+                                                                   browser) -> None:
+    """What AppTest cannot see: Streamlit links bare URLs after parsing Markdown, escapes or not."""
+    from pipelines.review import MeasureInput, ReviewService
+
+    service = ReviewService(analysed_store, "Kleine Konferenz", "Anna Amt")
+    work = [c for c in service.clusters("Arbeit")][0]
+    service.rename(work.id, "Jobcenter https://example.com/info amt@stadt.example :smile:", work.version)
+    service.promote([work.id], MeasureInput(title="Servicetelefon www.example.com ![i](http://example.com/a.png)",
+                                            status="vorgeschlagen"))
+    with serve_workbench(analysed_store.url, taten_home) as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.goto(f"{url}/ausschuss")
+            page.get_by_text("Servicetelefon", exact=False).first.wait_for(timeout=30_000)
+            page.wait_for_timeout(500)
+            shown = page.inner_text("body").replace("\u2060", "")
+            links = page.locator("a[href*='example'], a[href^='mailto:']").count()
+            images = page.locator("img[src*='example']").count()
+        finally:
+            page.close()
+    assert "Jobcenter https://example.com/info amt@stadt.example :smile:" in shown
+    assert "![i](http://example.com/a.png)" in shown
+    assert links == 0 and images == 0, "no link or picture made from people's text"
+    assert "😄" not in shown

@@ -335,3 +335,106 @@ def test_upload_imports_pseudonymised_notes_reports_per_file_and_analyses(make_a
     # the workbench's analysis keeps its vectors in the database, for every server on it
     hashes = [text_hash(clean_text(t)) for t in texts]
     assert len(analysed_store.embedding_vectors(HashingEmbedder().model_id, hashes)) == 3
+
+
+# -- people's text stays text: no links, pictures, emphasis or emoji from it --------------
+
+URL_TEXT = "Infos: https://example.com/a.png www.stadt.example amt@stadt.example :smile: :material/home:"
+# What Streamlit's Markdown does to the *parsed* text, after backslash escapes are
+# resolved (remark-gfm autolink literals, remark-emoji, Streamlit's icon codes).
+_AFTER_PARSING = [re.compile(r"(https?://|www(?=\.))[-.\w]+", re.I), re.compile(r"[-.\w+]+@[-\w]+(\.[-\w]+)+"),
+                  re.compile(r":[\w/-]+:")]
+
+
+def markdown_sources(at: AppTest) -> list[str]:
+    """Every string the browser renders as Markdown: text elements, alerts, labels."""
+    from streamlit.testing.v1.element_tree import AlertBase, Expander, HeadingBase, Markdown, Metric, Tab
+
+    out = []
+    for node in nodes(at):
+        if isinstance(node, (Markdown, HeadingBase, AlertBase)) and isinstance(node.value, str):
+            if not node.value.startswith("<style>"):  # the committee view's own constant CSS
+                out.append(node.value)
+        elif isinstance(node, Metric) and isinstance(node.value, str):  # a metric's value is Markdown too
+            out += [node.label, node.value]
+        elif isinstance(node, (Expander, Tab)) or hasattr(node, "label"):
+            label = getattr(node, "label", None)
+            if isinstance(label, str):
+                out.append(label)
+    return out
+
+
+def _as_rendered(source: str) -> str:
+    """The text the Markdown parser hands on: backslash escapes resolved."""
+    return re.sub(r"\\(.)", r"\1", source)
+
+
+def _visible(source: str) -> str:
+    """What a person reads (the word joiners that break links are invisible)."""
+    return _as_rendered(source).replace("\u2060", "")
+
+
+def _assert_shown_as_text(at: AppTest, page: str, *texts: str) -> None:
+    sources = markdown_sources(at)
+    for text in texts:
+        assert any(text in _visible(s) for s in sources), f"{page}: {text!r} not shown"
+    for source in sources:
+        rendered = _as_rendered(source)
+        for pattern in _AFTER_PARSING:
+            assert not pattern.search(rendered), f"{page}: would become a link or picture: {source!r}"
+
+
+def test_audit_name_in_the_measures_caption_is_text(make_app, service: ReviewService) -> None:
+    actor = "![i](http://example.com/a.png) **x**"
+    ReviewService(service.store, service.conference, actor).promote(
+        [first(service, WORK).id], MeasureInput(title="Servicetelefon", status="vorgeschlagen"))
+    at = open_page(make_app(actor=actor), "massnahmen")
+
+    [caption] = [c.value for c in at.caption if c.value.startswith("Angelegt von")]
+    assert "\\!\\[i\\]\\(http\\:\u2060//example\\.com/a\\.png\\) \\*\\*x\\*\\*" in caption
+    _assert_shown_as_text(at, "massnahmen", f"Angelegt von {actor}")
+    for source in markdown_sources(at):
+        assert not re.search(r"(?<!\\)(\*\*x|!\[i|\]\()", source), f"unescaped Markdown: {source!r}"
+
+
+def test_urls_in_labels_titles_and_districts_stay_text_on_every_page(make_app, service: ReviewService) -> None:
+    from sqlalchemy import update
+
+    from models.records import Cluster
+
+    c = first(service, WORK)
+    service.rename(c.id, f"Jobcenter {URL_TEXT}", c.version)
+    with service.store.transaction() as session:  # a district named like a URL, as a gazetteer could have it
+        session.execute(update(Cluster).where(Cluster.id == c.id).values(
+            profile={**c.profile, "districts": {"https://ost.example": 3}}, hotspot_district="www.ost.example"))
+    service.promote([c.id], MeasureInput(title=f"Servicetelefon {URL_TEXT}", districts=("www.nord.example",),
+                                         status="vorgeschlagen"))
+    at = make_app(actor=f"Anna {URL_TEXT}")
+    for page in PAGES:
+        open_page(at, page, WORK if page == "cluster" else None)
+        _assert_shown_as_text(at, page)
+    open_page(at, "ausschuss")
+    _assert_shown_as_text(at, "ausschuss", f"Jobcenter {URL_TEXT}", f"Servicetelefon {URL_TEXT}",
+                          "https://ost.example", "www.nord.example")
+    open_page(at, "cluster", WORK)
+    _assert_shown_as_text(at, "cluster", f"Jobcenter {URL_TEXT}", "www.ost.example")
+
+
+def test_unreachable_database_shows_a_german_message_not_a_stack_trace(settings) -> None:
+    import socket
+
+    from pipelines.settings import load_settings
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.session_state["settings"] = load_settings(
+        database_url=f"postgresql+psycopg://taten:Geheim-42@127.0.0.1:{port}/taten",
+        embedding={"model": "hashing"})
+    at.run()
+
+    assert not at.exception, at.exception
+    [error] = at.error
+    assert f"PostgreSQL auf 127.0.0.1:{port} nimmt keine Verbindung an" in _visible(error.value)
+    assert "Geheim-42" not in error.value

@@ -86,8 +86,9 @@ with list_tab:
         prefix = f"measure_{measure.id}_v{measure.version}"  # a new version redraws the form with fresh values
         with st.form(f"edit_form_{measure.id}"):
             measure_fields(prefix, measure)
-            st.caption(f"Angelegt von {measure.created_by or '–'} am {measure.created_at:%d.%m.%Y %H:%M}, "
-                       f"zuletzt geändert von {measure.updated_by or '–'} am {measure.updated_at:%d.%m.%Y %H:%M}.")
+            # the names are what people typed into the sidebar: escaped, never Markdown
+            st.caption(f"Angelegt von {w.md(measure.created_by or '–')} am {measure.created_at:%d.%m.%Y %H:%M}, "
+                       f"zuletzt geändert von {w.md(measure.updated_by or '–')} am {measure.updated_at:%d.%m.%Y %H:%M}.")
             st.form_submit_button("Änderungen speichern", key="measure_save_btn", **ctx.action(
                 lambda: service.update_measure(measure.id, measure_input(prefix), measure.version),
                 lambda m: f"Maßnahme „{m.title}“ gespeichert."))
