@@ -30,6 +30,9 @@ MAX_TEXT_FILE_BYTES = 20_000_000  # a whole conference's transcript is well unde
 MAX_UNZIPPED_BYTES = 200_000_000
 MAX_ZIP_RATIO = 100
 MAX_ZIP_MEMBERS = 10_000
+# A spreadsheet is read into a grid of rows × columns: a note sheet has a few thousand
+# rows and a dozen columns; two cells at A1 and XFD1048576 would ask for 17 billion.
+MAX_SHEET_CELLS = 5_000_000
 SINGLE_COLUMN = "\x1f"  # "delimiter" of a one-column file: a control character no note keeps
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -153,6 +156,8 @@ def read_blocks(name: str, data: bytes, is_heading: HeadingTest = lambda _: Fals
         )
     if fmt in {"DOCX", "XLSX", "ODS"}:
         check_zip(name, data)
+        if fmt != "DOCX":
+            check_sheet_extent(name, data, fmt)
         if fmt == "DOCX":
             return Parsed(fmt, list(_docx_blocks(name, data, is_heading)))
         return _spreadsheet(name, data, fmt)
@@ -199,6 +204,113 @@ def check_zip(name: str, data: bytes) -> None:
             f"{name}: Die Datei ist beschädigt und nicht lesbar (kein gültiges ZIP-Archiv). "
             "Bitte in Word, Excel oder LibreOffice öffnen und neu speichern."
         ) from exc
+
+
+# a row or a cell; a cell is empty when it closes at once ("<c r="B2" s="1"/>", "...></c>")
+_XLSX_ELEMENT = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*?)(/>|>\s*</(?:\w+:)?c>|>)")
+_XLSX_REF = re.compile(rb'\br="([A-Za-z]{0,3})(\d{0,7})"')
+_ODS_ELEMENT = re.compile(rb"<(/?)table:(table-row|table-cell|covered-table-cell|table)\b([^>]*?)(/?)>")
+_ODS_REPEAT = re.compile(rb'table:number-(rows|columns)-repeated="(\d{1,12})"')
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + letter - 64
+    return number
+
+
+def _xml_chunks(archive: zipfile.ZipFile, member: str, overlap: int = 4096) -> Iterator[bytes]:
+    """A member's bytes in 1 MB pieces that each start at a ``<``: no element is cut in two."""
+    with archive.open(member) as handle:
+        rest = b""
+        while chunk := handle.read(1 << 20):
+            data = rest + chunk
+            cut = data.rfind(b"<", max(0, len(data) - overlap))
+            if cut <= 0:
+                cut = len(data)
+            yield data[:cut]
+            rest = data[cut:]
+        if rest:
+            yield rest
+
+
+def _xlsx_extent(archive: zipfile.ZipFile, member: str) -> tuple[int, int]:
+    """Rows and columns a worksheet's cells with content reach (empty, styled cells are not read)."""
+    rows = columns = 0
+    row = column = 0
+    for chunk in _xml_chunks(archive, member):
+        for match in _XLSX_ELEMENT.finditer(chunk):
+            kind, attributes, closed = match.groups()
+            ref = _XLSX_REF.search(attributes)
+            if kind == b"row":
+                row = int(ref.group(2)) if ref and ref.group(2) else row + 1
+                column = 0
+                continue
+            if ref and ref.group(1):
+                column = _column_number(ref.group(1))
+                if ref.group(2):
+                    row = int(ref.group(2))
+            else:
+                column += 1
+            if closed == b">":
+                rows, columns = max(rows, row), max(columns, column)
+    return rows, columns
+
+
+def _ods_extent(archive: zipfile.ZipFile) -> tuple[int, int]:
+    """Rows and columns an ODS table's cells with content reach, repetitions counted."""
+    rows = columns = 0
+    row = column = 0
+    row_repeat = 1
+    for chunk in _xml_chunks(archive, "content.xml"):
+        for match in _ODS_ELEMENT.finditer(chunk):
+            end, kind, attributes, closed = match.groups()
+            repeat = _ODS_REPEAT.search(attributes)
+            times = int(repeat.group(2)) if repeat else 1
+            if kind == b"table":
+                if not end:
+                    row = column = 0
+            elif kind == b"table-row":
+                if end:
+                    row += row_repeat - 1
+                elif closed:
+                    row += times
+                else:
+                    row, column, row_repeat = row + 1, 0, times
+            elif not end:
+                column += times
+                if not closed:  # a cell with content (or at least an element inside)
+                    rows, columns = max(rows, row + row_repeat - 1), max(columns, column)
+    return rows, columns
+
+
+def check_sheet_extent(name: str, data: bytes, fmt: str) -> None:
+    """Refuse a spreadsheet whose cells span more than :data:`MAX_SHEET_CELLS` before reading it.
+
+    The reader builds a full grid up to the last cell with content, so a file of a few
+    kilobytes with values at A1 and XFD1048576 would take hundreds of gigabytes. The
+    sheet XML is scanned (its unpacked size is bounded by :func:`check_zip`).
+
+    Raises:
+        InputError: a sheet too large to read.
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        if fmt == "ODS":
+            extents = [("", _ods_extent(archive))] if "content.xml" in archive.namelist() else []
+        else:
+            extents = [
+                (member, _xlsx_extent(archive, member)) for member in archive.namelist()
+                if member.startswith("xl/worksheets/") and member.endswith(".xml")
+            ]
+    for _member, (rows, columns) in extents:
+        if rows * columns > MAX_SHEET_CELLS:
+            cells, limit = f"{rows * columns:,}".replace(",", "."), f"{MAX_SHEET_CELLS:,}".replace(",", ".")
+            raise InputError(
+                f"{name}: Die Tabelle reicht bis Zeile {rows} und Spalte {columns} ({cells} Zellen, "
+                f"höchstens {limit}) und wird zum Schutz nicht geöffnet. "
+                "Bitte nur den Bereich mit den Beiträgen in eine neue Datei kopieren."
+            )
 
 
 def decode_bytes(raw: bytes, name: str) -> str:
