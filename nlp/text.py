@@ -11,6 +11,8 @@ _TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^<>]*>")
 _SCRIPT = re.compile(r"<\s*(script|style)[^>]*>.*?<\s*/\s*\1\s*>", re.IGNORECASE | re.DOTALL)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACE = re.compile(r"\s+")
+# zero-width and invisible formatting characters: "Konferenz\u200b 2026" looks like "Konferenz 2026"
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -30,6 +32,18 @@ def clean_text(text: str) -> str:
     text = html.unescape(text)
     text = _CONTROL.sub(" ", text)
     text = unicodedata.normalize("NFC", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def normalise_label(text: str) -> str:
+    """A name or label as one spelling: NFKC, no control or zero-width characters, single spaces.
+
+    >>> normalise_label(" Sozialraum\u200bkonferenz\u00a0 2026\x00 ")
+    'Sozialraumkonferenz 2026'
+    """
+    text = unicodedata.normalize("NFKC", text)
+    text = _INVISIBLE.sub("", text)
+    text = _CONTROL.sub(" ", text)
     return _SPACE.sub(" ", text).strip()
 
 

@@ -104,3 +104,167 @@ def test_spreadsheet_with_formatting_far_out_but_values_near_is_read(
     import_files(sqlite_store, [path], CONFERENCE, vocab)
 
     assert _texts(sqlite_store) == ["Kita fehlt"]
+
+
+# -- the manifest -------------------------------------------------------------
+
+
+ALIAS_BOMB = """\
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+date: *i
+"""
+
+
+def test_manifest_with_a_yaml_alias_bomb_is_refused_at_once(
+    tmp_path: Path, store: Store, vocab: Vocabularies, row_counts
+) -> None:
+    import time
+
+    folder = tmp_path / "notizen"
+    folder.mkdir()
+    _good(folder)
+    (folder / "taten-manifest.yml").write_text(ALIAS_BOMB, encoding="utf-8")
+    assert len(ALIAS_BOMB.encode()) < 600
+    before = row_counts(store)
+    started = time.perf_counter()
+
+    with pytest.raises(InputError, match=r"^taten-manifest.yml: .*Anker/Aliase"):
+        import_files(store, [folder], CONFERENCE, vocab, ImportOptions(strict=False))
+
+    assert time.perf_counter() - started < 2
+    assert row_counts(store) == before
+
+
+def test_manifest_with_a_bad_date_is_a_german_error(tmp_path: Path, sqlite_store: Store, vocab: Vocabularies) -> None:
+    folder = tmp_path / "notizen"
+    folder.mkdir()
+    _good(folder)
+    (folder / "taten-manifest.yml").write_text("conference: K\ndate: 18.03.2026\n", encoding="utf-8")
+
+    with pytest.raises(InputError, match="Datum „18.03.2026“ ist ungültig. Bitte als JJJJ-MM-TT"):
+        import_files(sqlite_store, [folder], None, vocab)
+
+    assert sqlite_store.conferences() == []
+
+
+# -- file names, conference names, dates, lengths: the same on both backends ------
+
+
+def test_file_name_that_is_not_utf8_is_stored_readably_with_the_good_files(
+    tmp_path: Path, store: Store, vocab: Vocabularies
+) -> None:
+    import os
+
+    folder = tmp_path / "notizen"
+    folder.mkdir()
+    for i in range(5):
+        (folder / f"tisch{i}.txt").write_text(f"- Notiz {i}\n", encoding="utf-8")
+    raw_name = os.path.join(os.fsencode(folder), b"G\xfcrzenich_Tisch7.txt")  # Windows-1252, as on an old stick
+    with open(raw_name, "wb") as handle:
+        handle.write("- Spielplatz kaputt\n".encode())
+
+    report = import_files(store, [folder], CONFERENCE, vocab, ImportOptions(strict=False))
+
+    assert sorted(_texts(store)) == [*(f"Notiz {i}" for i in range(5)), "Spielplatz kaputt"]
+    odd = next(f for f in report.files if f.file.endswith("Tisch7.txt"))
+    assert odd.file == "Gürzenich_Tisch7.txt"
+    assert any("nicht UTF-8" in r for r in odd.reasons)
+    note = next(c for c in _contributions(store) if c.text == "Spielplatz kaputt")
+    assert (note.source_file, note.table_label, note.district) == ("Gürzenich_Tisch7.txt", "7", "Gürzenich")
+
+
+def test_control_characters_in_metadata_are_removed_on_every_backend(
+    tmp_path: Path, store: Store, vocab: Vocabularies
+) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["text", "Tisch", "Thema", "Gruppe"])
+    sheet.append(["Kita fehlt", "3NUL", "WohBELnen", "SchNULuleBEL"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    path = tmp_path / "tisch.xlsx"  # Excel writes control characters as _x0000_; the reader decodes them
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(path, "w") as target:
+        for member in source.infolist():
+            data = source.read(member.filename)
+            if member.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"NUL", b"_x0000_").replace(b"BEL", b"_x0007_")
+            target.writestr(member, data)
+    csv_path = tmp_path / "tisch.csv"
+    csv_path.write_bytes("text;Tisch;Thema;Gruppe\nBus selten;4\x07;Arbeit\x07;Pol\x07izei\n".encode())
+
+    import_files(store, [path, csv_path], CONFERENCE, vocab)
+
+    first, second = _contributions(store)
+    assert (first.table_label, first.theme, first.stakeholder_group) == ("3", "Woh nen", "Sch ule")
+    assert (second.table_label, second.theme, second.stakeholder_group) == ("4", "Arbeit", "Pol izei")
+    note = first
+    assert not any(re.search(r"[\x00-\x1f]", str(v)) for v in (note.text, note.source_position, note.heading_path))
+
+
+@pytest.mark.parametrize(("column", "label", "limit"), [("Gruppe", "Gruppe", 100), ("Tisch", "Tisch", 50),
+                                                         ("Thema", "Thema", 100), ("Sozialraum", "Sozialraum", 100)])
+def test_overlong_metadata_fails_the_row_in_german_on_every_backend(
+    tmp_path: Path, store: Store, vocab: Vocabularies, row_counts, column: str, label: str, limit: int
+) -> None:
+    path = tmp_path / "tisch.csv"
+    path.write_text(f"text;{column}\nKita fehlt;Kurz\nBus selten;{'x' * 300}\n", encoding="utf-8")
+
+    report = import_files(store, [path], CONFERENCE, vocab, ImportOptions(strict=False))
+
+    assert _texts(store) == ["Kita fehlt"]
+    (file,) = report.files
+    assert (file.imported, file.failed, file.status) == (1, 1, "teilweise")
+    assert f"Zeile 3: {label} ist zu lang (300 Zeichen, höchstens {limit})" in file.reasons[-1]
+
+    before = row_counts(store)
+    with pytest.raises(InputError, match=f"^tisch.csv, Zeile 3: {label} ist zu lang"):
+        import_files(store, [path], CONFERENCE, vocab, ImportOptions(strict=True))
+    assert row_counts(store) == before
+
+
+@pytest.mark.parametrize(
+    ("conference", "date", "city", "message"),
+    [
+        ("K" * 5000, None, None, "Der Konferenzname ist zu lang (5000 Zeichen, höchstens 200)"),
+        ("   \u200b ", None, None, "Der Konferenzname ist leer"),
+        (CONFERENCE, "2026-03-18x", None, "Datum „2026-03-18x“ ist ungültig"),
+        (CONFERENCE, "2026-02-30", None, "Datum „2026-02-30“ ist ungültig"),
+        (CONFERENCE, "18.3.2026", None, "Datum „18.3.2026“ ist ungültig"),
+        (CONFERENCE, None, "D" * 101, "Stadt ist zu lang (101 Zeichen, höchstens 100)"),
+    ],
+)
+def test_bad_conference_name_date_or_city_is_a_german_error_on_every_backend(
+    tmp_path: Path, store: Store, vocab: Vocabularies, row_counts, conference: str, date, city, message: str
+) -> None:
+    before = row_counts(store)
+
+    with pytest.raises(InputError, match=re.escape(message)):
+        import_files(store, [_good(tmp_path)], conference, vocab, ImportOptions(date=date, city=city, strict=False))
+
+    assert row_counts(store) == before
+
+
+def test_conference_names_differing_in_case_spaces_or_zero_width_join_one_conference(
+    tmp_path: Path, store: Store, vocab: Vocabularies
+) -> None:
+    first = tmp_path / "a.txt"
+    first.write_text("- Kita fehlt\n", encoding="utf-8")
+    second = tmp_path / "b.txt"
+    second.write_text("- Bus selten\n", encoding="utf-8")
+
+    import_files(store, [first], " Sozialraumkonferenz  Düren\u00a02026 ", vocab, ImportOptions(date="2026-03-18"))
+    for spelling in ("sozialraumkonferenz düren 2026", "Sozialraumkonferenz\u200b Düren 2026", "SOZIALRAUMKONFERENZ DÜREN 2026"):
+        report = import_files(store, [first, second], spelling, vocab)
+        assert report.conference == CONFERENCE
+
+    (conference,) = store.conferences()
+    assert (conference.name, conference.date) == (CONFERENCE, "2026-03-18")
+    assert sorted(_texts(store)) == ["Bus selten", "Kita fehlt"]
