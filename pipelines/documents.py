@@ -161,14 +161,15 @@ def read_blocks(name: str, data: bytes, is_heading: HeadingTest = lambda _: Fals
         if fmt == "DOCX":
             return Parsed(fmt, list(_docx_blocks(name, data, is_heading)))
         return _spreadsheet(name, data, fmt)
-    text = decode_bytes(data, name)
+    text, encoding_note = decode_text(data, name)
     if not text.strip():
         raise InputError(f"{name}: Die Datei ist leer. Bitte eine Datei mit Beiträgen wählen.")
+    notes = [encoding_note] if encoding_note else []
     if fmt in {"CSV", "TSV"} or (fmt == "TXT" and _has_text_header(text)):
-        return Parsed(fmt, list(_csv_blocks(name, text)))
+        return Parsed(fmt, list(_csv_blocks(name, text, notes)), notes)
     if fmt == "Markdown":
-        return Parsed(fmt, list(_markdown_blocks(text, is_heading)))
-    return Parsed(fmt, list(_text_blocks(text, is_heading)))
+        return Parsed(fmt, list(_markdown_blocks(text, is_heading)), notes)
+    return Parsed(fmt, list(_text_blocks(text, is_heading)), notes)
 
 
 # -- checks ----------------------------------------------------------------
@@ -313,15 +314,48 @@ def check_sheet_extent(name: str, data: bytes, fmt: str) -> None:
             )
 
 
+MIXED_ENCODING_NOTE = (
+    "Zeichenkodierung gemischt (UTF-8 und Windows-1252): jede Zeile in ihrer eigenen Kodierung gelesen. "
+    "Bitte die Datei als UTF-8 speichern."
+)
+
+
 def decode_bytes(raw: bytes, name: str) -> str:
     """Text of a file in UTF-8 (with or without BOM), UTF-16 with BOM or Windows-1252.
 
     Raises:
         InputError: the bytes are binary or in no supported encoding.
     """
+    return decode_text(raw, name)[0]
+
+
+def _decode_lines(raw: bytes) -> tuple[str, bool]:
+    """UTF-8 line by line, Windows-1252 for a line that is not UTF-8; True when both occur.
+
+    A CSV put together from two exports ("Ältere" in UTF-8, "Gürzenich" in Windows-1252)
+    would otherwise turn every UTF-8 umlaut into mojibake ("Ã„ltere").
+    """
+    lines, utf8, cp1252 = [], False, False
+    for line in raw.split(b"\n"):
+        try:
+            text = line.decode("utf-8")
+            utf8 = utf8 or not line.isascii()
+        except UnicodeDecodeError:
+            text = line.decode("cp1252")  # raises for the five bytes Windows-1252 leaves undefined
+            cp1252 = True
+        lines.append(text)
+    return "\n".join(lines).removeprefix("\ufeff"), utf8 and cp1252
+
+
+def decode_text(raw: bytes, name: str) -> tuple[str, str | None]:
+    """Like :func:`decode_bytes`, with a German note when lines came in different encodings.
+
+    Raises:
+        InputError: the bytes are binary or in no supported encoding.
+    """
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode-Text" export
         try:
-            return raw.decode("utf-16")
+            return raw.decode("utf-16"), None
         except UnicodeDecodeError as exc:
             raise InputError(f"{name}: Die Zeichenkodierung ist unbekannt. Bitte als UTF-8 speichern.") from exc
     if b"\x00" in raw[:65536]:
@@ -329,9 +363,10 @@ def decode_bytes(raw: bytes, name: str) -> str:
             f"{name}: Die Datei ist keine Textdatei (Binärdaten). "
             "Bitte als Text (UTF-8), CSV oder Excel-Datei speichern."
         )
-    for encoding in ("utf-8-sig", "cp1252"):
+    for encoding in ("utf-8-sig", "lines"):
+        mixed = False
         try:
-            text = raw.decode(encoding)
+            text, mixed = (raw.decode(encoding), False) if encoding != "lines" else _decode_lines(raw)
         except UnicodeDecodeError:
             continue
         sample = text[:65536]
@@ -341,7 +376,7 @@ def decode_bytes(raw: bytes, name: str) -> str:
                 f"{name}: Die Datei ist keine Textdatei (Binärdaten). "
                 "Bitte als Text (UTF-8), CSV oder Excel-Datei speichern."
             )
-        return text
+        return text, MIXED_ENCODING_NOTE if mixed else None
     raise InputError(f"{name}: Die Zeichenkodierung ist unbekannt. Bitte als UTF-8 speichern.")
 
 
@@ -402,15 +437,48 @@ def _row_block(row: list[str], columns: dict[int, str], position: str) -> Block 
     return Block(text=text, kind="row", position=position, fields=values)
 
 
-def _csv_blocks(name: str, text: str) -> Iterator[Block]:
+def _unclosed_quote(lines: list[str], row: list[str], delimiter: str) -> bool:
+    """True when a row read over several lines looks like an unclosed quote, not a note with line breaks.
+
+    The lines hold an odd number of quote characters, or a value holds both a line break
+    and the delimiter – the next rows swallowed into one note.
+    """
+    if "".join(lines).count('"') % 2:
+        return True
+    return delimiter != SINGLE_COLUMN and any(delimiter in v and ("\n" in v or "\r" in v) for v in row)
+
+
+def _split_line(line: str, delimiter: str) -> list[str]:
+    """One physical line as cells; a stray quote character is dropped rather than opening a quote."""
+    line = line.rstrip("\r\n")
+    if line.count('"') % 2 == 0:
+        return next(csv.reader([line], delimiter=delimiter), [])
+    return [cell.strip().strip('"') for cell in line.split(delimiter)]
+
+
+def _csv_blocks(name: str, text: str, notes: list[str] | None = None) -> Iterator[Block]:
+    """Rows under a header naming a text column; an unclosed quote is read line by line, with a note."""
+    notes = notes if notes is not None else []
     delimiter = sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delimiter)
+    body = text.lstrip("\ufeff")
+    lines = io.StringIO(body, newline="").readlines()  # the physical lines, as the reader counts them
+    reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
         columns = header_fields(header, name)
         line = reader.line_num
         for row in reader:
             start, line = line + 1, reader.line_num
+            if line > start and _unclosed_quote(lines[start - 1: line], row, delimiter):
+                notes.append(
+                    f"Zeile {start}: Anführungszeichen nicht geschlossen – die Zeilen {start} bis {line} "
+                    "wurden einzeln gelesen statt als ein Beitrag. Bitte das Anführungszeichen prüfen."
+                )
+                for number, physical in enumerate(lines[start - 1: line], start=start):
+                    block = _row_block(_split_line(physical, delimiter), columns, f"Zeile {number}")
+                    if block is not None:
+                        yield block
+                continue
             block = _row_block(row, columns, f"Zeile {start}")
             if block is not None:
                 yield block

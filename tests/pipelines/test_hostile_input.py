@@ -268,3 +268,85 @@ def test_conference_names_differing_in_case_spaces_or_zero_width_join_one_confer
     (conference,) = store.conferences()
     assert (conference.name, conference.date) == (CONFERENCE, "2026-03-18")
     assert sorted(_texts(store)) == ["Bus selten", "Kita fehlt"]
+
+
+# -- text that would be stored wrong without a word -------------------------------
+
+
+def test_csv_mixing_utf8_and_windows_1252_lines_keeps_every_umlaut_and_the_district(
+    tmp_path: Path, sqlite_store: Store, vocab: Vocabularies
+) -> None:
+    path = tmp_path / "gemischt.csv"
+    path.write_bytes(
+        "text;Sozialraum\n".encode()
+        + "Ältere Menschen brauchen Begegnungsorte;Innenstadt\n".encode("utf-8")
+        + "Spielplatz in Gürzenich ist kaputt;Gürzenich\n".encode("cp1252")
+    )
+
+    report = import_files(sqlite_store, [path], CONFERENCE, vocab)
+
+    notes = _contributions(sqlite_store)
+    assert [n.text for n in notes] == ["Ältere Menschen brauchen Begegnungsorte",
+                                        "Spielplatz in Gürzenich ist kaputt"]
+    assert [n.district for n in notes] == ["Innenstadt", "Gürzenich"]
+    assert notes[1].mentioned_districts == ["Gürzenich"]
+    assert any("Zeichenkodierung gemischt" in r for r in report.files[0].reasons)
+
+
+def test_windows_1252_csv_alone_is_read_without_a_mixed_encoding_note(
+    tmp_path: Path, sqlite_store: Store, vocab: Vocabularies
+) -> None:
+    path = tmp_path / "ansi.csv"
+    path.write_bytes("text;Sozialraum\nÄltere Menschen;Gürzenich\n".encode("cp1252"))
+
+    report = import_files(sqlite_store, [path], CONFERENCE, vocab)
+
+    assert _texts(sqlite_store) == ["Ältere Menschen"]
+    assert not any("gemischt" in r for r in report.files[0].reasons)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        'text;Runde\n"Kita fehlt;1\nBus selten;2\nOGS voll;2\n',  # runs to the end
+        'text;Runde\n"Kita fehlt;1\nBus selten;2\n"OGS voll";2\n',  # closed by the next quoted cell
+    ],
+)
+def test_unclosed_quote_does_not_merge_rows_and_is_reported(
+    tmp_path: Path, sqlite_store: Store, vocab: Vocabularies, body: str
+) -> None:
+    path = tmp_path / "zitat.csv"
+    path.write_text(body, encoding="utf-8")
+
+    report = import_files(sqlite_store, [path], CONFERENCE, vocab)
+
+    notes = _contributions(sqlite_store)
+    assert [(n.text, n.round, n.source_position) for n in notes] == [
+        ("Kita fehlt", 1, "Zeile 2"), ("Bus selten", 2, "Zeile 3"), ("OGS voll", 2, "Zeile 4")]
+    assert any(r.startswith("Zeile 2: Anführungszeichen nicht geschlossen") for r in report.files[0].reasons)
+
+
+def test_quoted_note_with_a_line_break_stays_one_note(tmp_path: Path, sqlite_store: Store, vocab: Vocabularies) -> None:
+    path = tmp_path / "umbruch.csv"
+    path.write_text('text;Runde\n"Kita fehlt,\nEltern warten";1\nBus selten;2\n', encoding="utf-8")
+
+    report = import_files(sqlite_store, [path], CONFERENCE, vocab)
+
+    assert _texts(sqlite_store) == ["Kita fehlt, Eltern warten", "Bus selten"]
+    assert not any("Anführungszeichen" in r for r in report.files[0].reasons)
+
+
+def test_html_written_as_entities_is_removed_and_counted(tmp_path: Path, sqlite_store: Store, vocab: Vocabularies) -> None:
+    path = tmp_path / "html.csv"
+    path.write_text(
+        "text\n"
+        "&lt;script&gt;alert(1)&lt;/script&gt;Kita fehlt\n"
+        "&amp;lt;b&amp;gt;Bus&amp;lt;/b&amp;gt; selten\n"
+        "Bus &amp; Bahn fahren selten\n",
+        encoding="utf-8",
+    )
+
+    report = import_files(sqlite_store, [path], CONFERENCE, vocab)
+
+    assert _texts(sqlite_store) == ["Kita fehlt", "Bus selten", "Bus & Bahn fahren selten"]
+    assert report.files[0].markup_removed == 2
