@@ -24,13 +24,15 @@ metadata and the occurrence number of an identical note within its file.
 from __future__ import annotations
 
 import datetime
+import errno
 import fnmatch
 import glob
 import hashlib
 import logging
+import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -349,14 +351,14 @@ def collect_sources(paths: Sequence[Path | str]) -> tuple[list[Source], Manifest
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            for found in sorted(p for p in path.rglob("*") if p.is_file()):
-                relative = found.relative_to(path)
-                if any(_SKIPPED_SILENTLY.search(part) for part in relative.parts):
-                    continue
-                if found.name in MANIFEST_NAMES:
+            for found, problem in _walk(path):
+                relative = found.relative_to(path).as_posix()
+                if problem is not None:
+                    sources.append(Source.named(relative, path=found, error=problem))
+                elif found.name in MANIFEST_NAMES:
                     manifest = manifest or Manifest.from_yaml(found)
-                    continue
-                add(found, relative.as_posix())
+                else:
+                    add(found, relative)
         elif not path.exists() and glob.has_magic(str(given)):
             matches = sorted(Path(m) for m in glob.glob(str(given), recursive=True))
             if not matches:
@@ -369,6 +371,57 @@ def collect_sources(paths: Sequence[Path | str]) -> tuple[list[Source], Manifest
         else:
             add(path, path.name)
     return sources, manifest
+
+
+def _walk(folder: Path) -> Iterator[tuple[Path, str | None]]:
+    """Files below ``folder`` in name order, and what could not be read there, with a German reason.
+
+    Linked folders are followed once; a link back into a folder being read (a loop), a
+    link whose target is gone and a folder without read permission come back as
+    ``(path, reason)``, to be listed in the report. Hidden files and folders are left out.
+    """
+    seen = {folder.resolve()}
+
+    def visit(current: Path, ancestors: tuple[Path, ...]) -> Iterator[tuple[Path, str | None]]:
+        try:
+            with os.scandir(current) as scan:
+                entries = sorted(scan, key=lambda e: e.name)
+        except OSError as exc:
+            yield current, f"Ordner nicht lesbar ({exc.strerror}) – übersprungen."
+            return
+        for entry in entries:
+            if _SKIPPED_SILENTLY.search(entry.name):
+                continue
+            path = Path(entry.path)
+            try:
+                if entry.is_symlink():
+                    try:
+                        os.stat(path)
+                    except OSError as exc:
+                        yield path, (
+                            "Verknüpfung, die auf sich selbst zeigt (Schleife) – übersprungen."
+                            if exc.errno == errno.ELOOP
+                            else "Verknüpfung ohne Ziel (Ziel gelöscht oder verschoben) – übersprungen."
+                        )
+                        continue
+                if entry.is_dir():
+                    real = path.resolve(strict=True)
+                    if real in ancestors:
+                        yield path, "Verknüpfung auf einen übergeordneten Ordner (Schleife) – übersprungen."
+                    elif real in seen:
+                        yield path, "Verknüpfung auf einen Ordner, der schon gelesen wurde – übersprungen."
+                    else:
+                        seen.add(real)
+                        yield from visit(path, (*ancestors, real))
+                elif entry.is_file():
+                    yield path, None
+                else:
+                    yield path, "Keine normale Datei (Gerät, Pipe oder Socket) – übersprungen."
+            except (OSError, RuntimeError) as exc:  # RuntimeError: a loop met while resolving
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "Verknüpfungsschleife"
+                yield path, f"Nicht lesbar ({reason}) – übersprungen."
+
+    yield from visit(folder, (folder.resolve(),))
 
 
 # -- parsing one file --------------------------------------------------------

@@ -350,3 +350,112 @@ def test_html_written_as_entities_is_removed_and_counted(tmp_path: Path, sqlite_
 
     assert _texts(sqlite_store) == ["Kita fehlt", "Bus selten", "Bus & Bahn fahren selten"]
     assert report.files[0].markup_removed == 2
+
+
+# -- folders: what is skipped is listed -----------------------------------------------
+
+
+def test_link_loops_dangling_links_and_special_files_are_listed_in_the_report(
+    tmp_path: Path, sqlite_store: Store, vocab: Vocabularies
+) -> None:
+    import os
+
+    folder = tmp_path / "notizen"
+    (folder / "runde1").mkdir(parents=True)
+    (folder / "runde1" / "tisch1.txt").write_text("- Kita fehlt\n", encoding="utf-8")
+    (folder / "runde1" / "zurueck").symlink_to("..")
+    (folder / "weg.txt").symlink_to("geloescht.txt")
+    (folder / "kreis").symlink_to("kreis")
+    os.mkfifo(folder / "pipe.txt")  # reading it would block the import for ever
+
+    report = import_files(sqlite_store, [folder], CONFERENCE, vocab, ImportOptions(strict=False))
+
+    assert _texts(sqlite_store) == ["Kita fehlt"]
+    reasons = {f.file: f.error for f in report.failed_files}
+    assert reasons == {
+        "kreis": "kreis: Verknüpfung, die auf sich selbst zeigt (Schleife) – übersprungen.",
+        "pipe.txt": "pipe.txt: Keine normale Datei (Gerät, Pipe oder Socket) – übersprungen.",
+        "runde1/zurueck": "runde1/zurueck: Verknüpfung auf einen übergeordneten Ordner (Schleife) – übersprungen.",
+        "weg.txt": "weg.txt: Verknüpfung ohne Ziel (Ziel gelöscht oder verschoben) – übersprungen.",
+    }
+
+
+def test_a_linked_folder_outside_is_read(tmp_path: Path, sqlite_store: Store, vocab: Vocabularies) -> None:
+    elsewhere = tmp_path / "geteilt"
+    elsewhere.mkdir()
+    (elsewhere / "tisch2.txt").write_text("- Bus selten\n", encoding="utf-8")
+    folder = tmp_path / "notizen"
+    folder.mkdir()
+    (folder / "geteilt").symlink_to(elsewhere)
+
+    report = import_files(sqlite_store, [folder], CONFERENCE, vocab)
+
+    assert _texts(sqlite_store) == ["Bus selten"]
+    assert [f.file for f in report.files] == ["geteilt/tisch2.txt"]
+
+
+@pytest.mark.skipif(__import__("os").geteuid() == 0, reason="root reads every folder whatever its permissions")
+def test_unreadable_subfolder_is_listed_in_the_report(tmp_path: Path, sqlite_store: Store, vocab: Vocabularies) -> None:
+    folder = tmp_path / "notizen"
+    (folder / "gesperrt").mkdir(parents=True)
+    (folder / "gesperrt" / "tisch9.txt").write_text("- Geheim\n", encoding="utf-8")
+    _good(folder)
+    (folder / "gesperrt").chmod(0)
+    try:
+        report = import_files(sqlite_store, [folder], CONFERENCE, vocab, ImportOptions(strict=False))
+    finally:
+        (folder / "gesperrt").chmod(0o755)
+
+    assert _texts(sqlite_store) == ["Kita fehlt"]
+    assert [f.error for f in report.failed_files] == ["gesperrt: Ordner nicht lesbar (Permission denied) – übersprungen."]
+
+
+# -- the command line ----------------------------------------------------------
+
+
+@pytest.fixture
+def cli_env(taten_home: Path) -> dict[str, str]:
+    return {"TATEN_HOME": str(taten_home), "TATEN_EMBEDDING__MODEL": "hashing", "TATEN_NLP__PSEUDONYMISE": "false"}
+
+
+def _cli(env: dict[str, str], *args: str):
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    return CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
+
+
+def test_cli_report_pointing_at_a_folder_fails_before_anything_is_stored(
+    tmp_path: Path, cli_env: dict[str, str], taten_home: Path
+) -> None:
+    good = _good(tmp_path)
+
+    result = _cli(cli_env, "import", str(good), "-c", CONFERENCE, "--report", str(tmp_path))
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"Fehler: --report {tmp_path}: Das ist ein Ordner. Bitte einen Dateinamen angeben, z. B. bericht.json."]
+    store = Store(f"sqlite:///{taten_home / 'taten.sqlite'}")
+    try:
+        assert store.conferences() == []
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--date", "2026-03-18T1"], "Fehler: Datum „2026-03-18T1“ ist ungültig. Bitte als JJJJ-MM-TT angeben, z. B. 2026-03-18."),
+        (["-c", "   "], "Fehler: Der Konferenzname ist leer. Bitte einen Namen angeben, z. B. „Sozialraumkonferenz 2026“."),
+    ],
+)
+def test_cli_bad_date_or_blank_conference_is_one_line(
+    tmp_path: Path, cli_env: dict[str, str], args: list[str], message: str
+) -> None:
+    good = _good(tmp_path)
+
+    result = _cli(cli_env, "import", str(good), *(["-c", CONFERENCE] if "-c" not in args else []), *args)
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [message]
