@@ -447,7 +447,8 @@ def _parse_round(value: str, name: str, position: str) -> int | None:
         return None
     numbers = _ROUND_NUMBER.findall(value)
     if len(numbers) != 1:
-        raise InputError(f"{name}, {position}: Runde '{value}' ist keine Zahl. Bitte z. B. 1, 2 oder 3 eintragen.")
+        shown = _shorten(normalise_label(value))  # the reason is stored with the batch: no NUL, no 5,000 characters
+        raise InputError(f"{name}, {position}: Runde '{shown}' ist keine Zahl. Bitte z. B. 1, 2 oder 3 eintragen.")
     return int(numbers[0])
 
 
@@ -483,6 +484,8 @@ def _parse_file(
         report.error = str(exc)
         report.reasons.append(str(exc).removeprefix(f"{name}: "))
         parsed.notes = []
+    # reasons quote cells and sheet names and are stored with the batch: no control characters
+    report.reasons = [_CONTROL.sub(" ", reason) for reason in report.reasons]
     return parsed
 
 

@@ -186,8 +186,9 @@ def test_control_characters_in_metadata_are_removed_on_every_backend(
 ) -> None:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
-    sheet.append(["text", "Tisch", "Thema", "Gruppe"])
-    sheet.append(["Kita fehlt", "3NUL", "WohBELnen", "SchNULuleBEL"])
+    sheet.append(["text", "Tisch", "Thema", "Gruppe", "Runde"])
+    sheet.append(["Kita fehlt", "3NUL", "WohBELnen", "SchNULuleBEL", "1"])
+    sheet.append(["OGS voll", "3", "Wohnen", "Schule", "zweiNUL"])  # fails; its reason is stored with the batch
     buffer = io.BytesIO()
     workbook.save(buffer)
     path = tmp_path / "tisch.xlsx"  # Excel writes control characters as _x0000_; the reader decodes them
@@ -200,8 +201,9 @@ def test_control_characters_in_metadata_are_removed_on_every_backend(
     csv_path = tmp_path / "tisch.csv"
     csv_path.write_bytes("text;Tisch;Thema;Gruppe\nBus selten;4\x07;Arbeit\x07;Pol\x07izei\n".encode())
 
-    import_files(store, [path, csv_path], CONFERENCE, vocab)
+    report = import_files(store, [path, csv_path], CONFERENCE, vocab, ImportOptions(strict=False))
 
+    assert "Zeile 3: Runde 'zwei' ist keine Zahl. Bitte z. B. 1, 2 oder 3 eintragen." in report.files[0].reasons
     first, second = _contributions(store)
     assert (first.table_label, first.theme, first.stakeholder_group) == ("3", "Woh nen", "Sch ule")
     assert (second.table_label, second.theme, second.stakeholder_group) == ("4", "Arbeit", "Pol izei")
@@ -236,6 +238,7 @@ def test_overlong_metadata_fails_the_row_in_german_on_every_backend(
         ("K" * 5000, None, None, "Der Konferenzname ist zu lang (5000 Zeichen, höchstens 200)"),
         ("   \u200b ", None, None, "Der Konferenzname ist leer"),
         (CONFERENCE, "2026-03-18x", None, "Datum „2026-03-18x“ ist ungültig"),
+        (CONFERENCE, "2026-03-18T1", None, "Datum „2026-03-18T1“ ist ungültig"),  # 12 characters
         (CONFERENCE, "2026-02-30", None, "Datum „2026-02-30“ ist ungültig"),
         (CONFERENCE, "18.3.2026", None, "Datum „18.3.2026“ ist ungültig"),
         (CONFERENCE, None, "D" * 101, "Stadt ist zu lang (101 Zeichen, höchstens 100)"),
