@@ -534,7 +534,10 @@ def _spreadsheet(name: str, data: bytes, fmt: str) -> Parsed:
                 notes.append(f"Blatt '{sheet_name}' ohne Spalte 'text' – übersprungen.")
             continue
         text_column = next(i for i, f in columns.items() if f == "text")
-        _fill_merged(grid, merged, skip_column=text_column, below=header_row)
+        try:
+            _fill_merged(grid, merged, skip_column=text_column, below=header_row)
+        except InputError as exc:
+            raise InputError(f"{name}{where}: {exc}") from None
         if not _DEFAULT_SHEET.match(sheet_name.strip()):
             blocks.append(Block(text=sheet_name, kind="heading", position=f"Blatt {sheet_name}", level=1))
         prefix = f"Blatt {sheet_name}, " if named else ""
@@ -553,13 +556,21 @@ def _fill_merged(grid: list[list[str]], merged: list, *, skip_column: int, below
     A table number merged over ten rows belongs to all ten notes; a note merged over
     two rows is still one note.
     """
+    budget = MAX_SHEET_CELLS  # thousands of ranges over the whole sheet must not take minutes
     for (top, left), (bottom, right) in merged:
         if top >= len(grid) or left >= len(grid[top]):
             continue
         value = grid[top][left]
         for r in range(max(top, below + 1), min(bottom, len(grid) - 1) + 1):
-            for c in range(left, right + 1):
-                if c != skip_column and c < len(grid[r]):
+            columns = range(left, min(right, len(grid[r]) - 1) + 1)
+            budget -= len(columns)
+            if budget < 0:
+                raise InputError(
+                    "Die Tabelle hat zu viele verbundene Zellen und wird zum Schutz nicht weiter gelesen. "
+                    "Bitte die Zellverbindungen aufheben."
+                )
+            for c in columns:
+                if c != skip_column:
                     grid[r][c] = value
 
 

@@ -462,3 +462,42 @@ def test_cli_bad_date_or_blank_conference_is_one_line(
 
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [message]
+
+
+def _merged_xlsx(rows: int, merges: list[str]) -> bytes:
+    """Notes in column A, table 3 in column B, and ``merges`` (``"B2:XFD100"``) written into the sheet XML."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["text", "Tisch"])
+    for r in range(rows):
+        sheet.append([f"Notiz {r}", "3"])
+    buffer, out = io.BytesIO(), io.BytesIO()
+    workbook.save(buffer)
+    ranges = "".join(f'<mergeCell ref="{m}"/>' for m in merges).encode()
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            data = source.read(member.filename)
+            if member.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", b"</sheetData><mergeCells>" + ranges + b"</mergeCells>")
+            target.writestr(member, data)
+    return out.getvalue()
+
+
+def test_merged_range_to_the_last_column_fills_only_the_cells_that_exist(
+    sqlite_store: Store, vocab: Vocabularies
+) -> None:
+    data = _merged_xlsx(3000, ["B2:XFD3001"])  # 3,000 rows × 16,384 columns if filled as declared
+
+    import_uploads(sqlite_store, [("verbunden.xlsx", data)], CONFERENCE, vocab)
+
+    notes = _contributions(sqlite_store)
+    assert len(notes) == 3000 and {n.table_label for n in notes} == {"3"}
+
+
+def test_thousands_of_merged_ranges_over_the_whole_sheet_are_refused(sqlite_store: Store, vocab: Vocabularies) -> None:
+    data = _merged_xlsx(1000, ["B2:XFD1001"] * 6000)
+
+    with pytest.raises(InputError, match="^verbunden.xlsx: Die Tabelle hat zu viele verbundene Zellen"):
+        import_uploads(sqlite_store, [("verbunden.xlsx", data)], CONFERENCE, vocab)
+
+    assert sqlite_store.conferences() == []
