@@ -33,6 +33,7 @@ MAX_ZIP_MEMBERS = 10_000
 # A spreadsheet is read into a grid of rows × columns: a note sheet has a few thousand
 # rows and a dozen columns; two cells at A1 and XFD1048576 would ask for 17 billion.
 MAX_SHEET_CELLS = 5_000_000
+MAX_DOCX_SPAN = 1_000  # columns one Word table cell may span (Word allows 63)
 SINGLE_COLUMN = "\x1f"  # "delimiter" of a one-column file: a control character no note keeps
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -158,6 +159,8 @@ def read_blocks(name: str, data: bytes, is_heading: HeadingTest = lambda _: Fals
         check_zip(name, data)
         if fmt != "DOCX":
             check_sheet_extent(name, data, fmt)
+        else:
+            check_docx_spans(name, data)
         if fmt == "DOCX":
             return Parsed(fmt, list(_docx_blocks(name, data, is_heading)))
         return _spreadsheet(name, data, fmt)
@@ -210,6 +213,7 @@ def check_zip(name: str, data: bytes) -> None:
 # a row or a cell; a cell is empty when it closes at once ("<c r="B2" s="1"/>", "...></c>")
 _XLSX_ELEMENT = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*?)(/>|>\s*</(?:\w+:)?c>|>)")
 _XLSX_REF = re.compile(rb'\br="([A-Za-z]{0,3})(\d{0,7})"')
+_DOCX_SPAN = re.compile(rb'<w:(?:gridSpan|gridBefore|gridAfter)\b[^>]*?w:val="(\d{1,12})"')
 _ODS_ELEMENT = re.compile(rb"<(/?)table:(table-row|table-cell|covered-table-cell|table)\b([^>]*?)(/?)>")
 _ODS_REPEAT = re.compile(rb'table:number-(rows|columns)-repeated="(\d{1,12})"')
 
@@ -284,6 +288,30 @@ def _ods_extent(archive: zipfile.ZipFile) -> tuple[int, int]:
                 if not closed:  # a cell with content (or at least an element inside)
                     rows, columns = max(rows, row + row_repeat - 1), max(columns, column)
     return rows, columns
+
+
+def check_docx_spans(name: str, data: bytes) -> None:
+    """Refuse a Word table cell spanning more than :data:`MAX_DOCX_SPAN` columns before python-docx lays it out.
+
+    python-docx repeats a cell once per grid column it spans; ``gridSpan="100000000"``
+    in a 5 KB file would take minutes and gigabytes. Word itself allows 63 columns.
+
+    Raises:
+        InputError: a span too wide.
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        if "word/document.xml" not in archive.namelist():
+            return
+        widest = max(
+            (int(m.group(1)) for chunk in _xml_chunks(archive, "word/document.xml")
+             for m in _DOCX_SPAN.finditer(chunk)),
+            default=0,
+        )
+    if widest > MAX_DOCX_SPAN:
+        raise InputError(
+            f"{name}: Eine Tabellenzelle reicht über {widest} Spalten (höchstens {MAX_DOCX_SPAN}); die Datei wird "
+            "zum Schutz nicht geöffnet. Bitte die Tabelle in Word prüfen oder den Text in eine neue Datei kopieren."
+        )
 
 
 def check_sheet_extent(name: str, data: bytes, fmt: str) -> None:

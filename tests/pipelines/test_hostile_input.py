@@ -501,3 +501,27 @@ def test_thousands_of_merged_ranges_over_the_whole_sheet_are_refused(sqlite_stor
         import_uploads(sqlite_store, [("verbunden.xlsx", data)], CONFERENCE, vocab)
 
     assert sqlite_store.conferences() == []
+
+
+def test_word_table_cell_spanning_a_hundred_million_columns_is_refused(
+    sqlite_store: Store, vocab: Vocabularies
+) -> None:
+    import docx
+
+    document = docx.Document()
+    table = document.add_table(rows=2, cols=2)
+    table.cell(0, 0).text, table.cell(1, 0).text = "text", "Kita fehlt"
+    buffer, out = io.BytesIO(), io.BytesIO()
+    document.save(buffer)
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            data = source.read(member.filename)
+            if member.filename == "word/document.xml":
+                data = data.replace(b"<w:tcPr>", b'<w:tcPr><w:gridSpan w:val="100000000"/>', 1)
+            target.writestr(member, data)
+
+    report = import_uploads(sqlite_store, [("gut.txt", b"- Bus selten\n"), ("breit.docx", out.getvalue())],
+                            CONFERENCE, vocab, ImportOptions(strict=False))
+
+    assert _texts(sqlite_store) == ["Bus selten"]
+    assert "reicht über 100000000 Spalten" in report.failed_files[0].error
