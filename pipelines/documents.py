@@ -7,8 +7,9 @@ means (metadata, sentences, duplicates) is decided in :mod:`pipelines.ingest`.
 
 Files are checked before a parser sees them: size, zip containers (Word, Excel and
 ODS files are zips; a zip bomb is refused by its uncompressed size and compression
-ratio), OLE containers (password-protected Office files and the old .doc/.xls
-formats), binary data in text files. Every problem is an :class:`InputError` whose
+ratio), the grid a spreadsheet's cells span and the columns a Word table cell spans
+(a few kilobytes can ask for gigabytes), OLE containers (password-protected Office
+files and the old .doc/.xls formats), binary data in text files. Every problem is an :class:`InputError` whose
 German message starts with the file name.
 """
 

@@ -19,6 +19,11 @@ large, no text column) or a row that cannot be used (round not a number) is a
 Either way a database error rolls the whole batch back. Importing the same notes
 again adds nothing: the content hash covers the stored (pseudonymised) text, the
 metadata and the occurrence number of an identical note within its file.
+
+Every value is checked at this boundary the same way for SQLite and PostgreSQL:
+control and zero-width characters are removed from metadata, a value longer than its
+column in :mod:`models.records` fails its note, the conference name is normalised and
+matched case-insensitively to a stored one, the date must be ``JJJJ-MM-TT``.
 """
 
 from __future__ import annotations
@@ -574,9 +579,9 @@ def _check_fields(parsed: _ParsedFile, *, strict: bool) -> None:
                         f"{row['source_position']}: {label} ist zu lang ({len(row[key])} Zeichen, höchstens "
                         f"{limit}): „{row[key][:40]}…“. Bitte kürzen."
                     )
-        for key in ("source_position", "heading_path"):
+        for key in ("source_position", "heading_path"):  # made here, cut to fit (NFKC may lengthen them)
             if isinstance(row.get(key), str):
-                row[key] = normalise_label(row[key]) or None
+                row[key] = normalise_label(row[key])[: _limit(Contribution, key)] or None
         if problem is None:
             kept.append(note)
             continue
