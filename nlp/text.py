@@ -11,25 +11,54 @@ _TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^<>]*>")
 _SCRIPT = re.compile(r"<\s*(script|style)[^>]*>.*?<\s*/\s*\1\s*>", re.IGNORECASE | re.DOTALL)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACE = re.compile(r"\s+")
+# zero-width and invisible formatting characters: "Konferenz\u200b 2026" looks like "Konferenz 2026"
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _unescape(text: str) -> str:
+    """Entities decoded until none is left (at most three rounds: ``&amp;lt;`` is ``<`` too)."""
+    for _ in range(3):
+        decoded = html.unescape(text)
+        if decoded == text:
+            break
+        text = decoded
+    return text
+
+
 def contains_markup(text: str) -> bool:
-    """True when ``text`` holds HTML tags or a script block."""
-    return bool(_TAG.search(text))
+    """True when ``text`` holds HTML tags or a script block, written as such or as entities."""
+    return bool(_TAG.search(_unescape(text)))
 
 
 def clean_text(text: str) -> str:
-    """Plain, single-spaced, NFC text: HTML tags and script blocks removed, entities decoded.
+    """Plain, single-spaced, NFC text: entities decoded, then HTML tags and script blocks removed.
+
+    Decoding comes first, so markup written as entities (``&lt;script&gt;``) is removed
+    as well instead of turning into a live tag.
 
     >>> clean_text("<b>Kita</b>&nbsp;fehlt <script>alert(1)</script>!")
     'Kita fehlt !'
+    >>> clean_text("&lt;script&gt;alert(1)&lt;/script&gt;Bus &amp;amp; Bahn")
+    'Bus & Bahn'
     """
+    text = _unescape(text)
     text = _SCRIPT.sub(" ", text)
     text = _TAG.sub(" ", text)
-    text = html.unescape(text)
     text = _CONTROL.sub(" ", text)
     text = unicodedata.normalize("NFC", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def normalise_label(text: str) -> str:
+    r"""A name or label as one spelling: NFKC, no control or zero-width characters, single spaces.
+
+    >>> normalise_label(" Sozialraum\u200bkonferenz\u00a0 2026\x00 ")
+    'Sozialraumkonferenz 2026'
+    """
+    text = unicodedata.normalize("NFKC", text)
+    text = _INVISIBLE.sub("", text)
+    text = _CONTROL.sub(" ", text)
     return _SPACE.sub(" ", text).strip()
 
 

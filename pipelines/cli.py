@@ -141,6 +141,8 @@ def import_command(
         from pipelines.ingest import ImportOptions, import_files
         from pipelines.resources import load_vocabularies
 
+        if report is not None:
+            _check_report_target(report)  # before anything is stored, not after
         settings = _settings()
         vocab = load_vocabularies(settings)  # carries the pseudonymiser the settings ask for
         store = Store(settings.db_url)
@@ -160,6 +162,17 @@ def import_command(
         _print_import_report(result)
 
     _run(action)
+
+
+def _check_report_target(path: Path) -> None:
+    """Refuse a ``--report`` path that cannot be written, before the import commits anything."""
+    if path.is_dir():
+        raise InputError(f"--report {path}: Das ist ein Ordner. Bitte einen Dateinamen angeben, z. B. bericht.json.")
+    folder = path.parent
+    if not folder.is_dir():
+        raise InputError(f"--report {path}: Den Ordner {folder} gibt es nicht. Bitte einen vorhandenen Ordner angeben.")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise InputError(f"--report {path}: Die Datei ist nicht schreibbar. Bitte einen anderen Ort angeben.")
 
 
 def _write_json_report(payload: dict, path: Path) -> None:

@@ -7,8 +7,9 @@ means (metadata, sentences, duplicates) is decided in :mod:`pipelines.ingest`.
 
 Files are checked before a parser sees them: size, zip containers (Word, Excel and
 ODS files are zips; a zip bomb is refused by its uncompressed size and compression
-ratio), OLE containers (password-protected Office files and the old .doc/.xls
-formats), binary data in text files. Every problem is an :class:`InputError` whose
+ratio), the grid a spreadsheet's cells span and the columns a Word table cell spans
+(a few kilobytes can ask for gigabytes), OLE containers (password-protected Office
+files and the old .doc/.xls formats), binary data in text files. Every problem is an :class:`InputError` whose
 German message starts with the file name.
 """
 
@@ -30,6 +31,10 @@ MAX_TEXT_FILE_BYTES = 20_000_000  # a whole conference's transcript is well unde
 MAX_UNZIPPED_BYTES = 200_000_000
 MAX_ZIP_RATIO = 100
 MAX_ZIP_MEMBERS = 10_000
+# A spreadsheet is read into a grid of rows × columns: a note sheet has a few thousand
+# rows and a dozen columns; two cells at A1 and XFD1048576 would ask for 17 billion.
+MAX_SHEET_CELLS = 5_000_000
+MAX_DOCX_SPAN = 1_000  # columns one Word table cell may span (Word allows 63)
 SINGLE_COLUMN = "\x1f"  # "delimiter" of a one-column file: a control character no note keeps
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -153,17 +158,22 @@ def read_blocks(name: str, data: bytes, is_heading: HeadingTest = lambda _: Fals
         )
     if fmt in {"DOCX", "XLSX", "ODS"}:
         check_zip(name, data)
+        if fmt != "DOCX":
+            check_sheet_extent(name, data, fmt)
+        else:
+            check_docx_spans(name, data)
         if fmt == "DOCX":
             return Parsed(fmt, list(_docx_blocks(name, data, is_heading)))
         return _spreadsheet(name, data, fmt)
-    text = decode_bytes(data, name)
+    text, encoding_note = decode_text(data, name)
     if not text.strip():
         raise InputError(f"{name}: Die Datei ist leer. Bitte eine Datei mit Beiträgen wählen.")
+    notes = [encoding_note] if encoding_note else []
     if fmt in {"CSV", "TSV"} or (fmt == "TXT" and _has_text_header(text)):
-        return Parsed(fmt, list(_csv_blocks(name, text)))
+        return Parsed(fmt, list(_csv_blocks(name, text, notes)), notes)
     if fmt == "Markdown":
-        return Parsed(fmt, list(_markdown_blocks(text, is_heading)))
-    return Parsed(fmt, list(_text_blocks(text, is_heading)))
+        return Parsed(fmt, list(_markdown_blocks(text, is_heading)), notes)
+    return Parsed(fmt, list(_text_blocks(text, is_heading)), notes)
 
 
 # -- checks ----------------------------------------------------------------
@@ -201,15 +211,180 @@ def check_zip(name: str, data: bytes) -> None:
         ) from exc
 
 
+# a row or a cell; a cell is empty when it closes at once ("<c r="B2" s="1"/>", "...></c>")
+_XLSX_ELEMENT = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*?)(/>|>\s*</(?:\w+:)?c>|>)")
+_XLSX_REF = re.compile(rb'\br="([A-Za-z]{0,3})(\d{0,7})"')
+_DOCX_SPAN = re.compile(rb'<w:(?:gridSpan|gridBefore|gridAfter)\b[^>]*?w:val="(\d{1,12})"')
+_ODS_ELEMENT = re.compile(rb"<(/?)table:(table-row|table-cell|covered-table-cell|table)\b([^>]*?)(/?)>")
+_ODS_REPEAT = re.compile(rb'table:number-(rows|columns)-repeated="(\d{1,12})"')
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + letter - 64
+    return number
+
+
+def _xml_chunks(archive: zipfile.ZipFile, member: str, overlap: int = 4096) -> Iterator[bytes]:
+    """A member's bytes in 1 MB pieces that each start at a ``<``: no element is cut in two."""
+    with archive.open(member) as handle:
+        rest = b""
+        while chunk := handle.read(1 << 20):
+            data = rest + chunk
+            cut = data.rfind(b"<", max(0, len(data) - overlap))
+            if cut <= 0:
+                cut = len(data)
+            yield data[:cut]
+            rest = data[cut:]
+        if rest:
+            yield rest
+
+
+def _xlsx_extent(archive: zipfile.ZipFile, member: str) -> tuple[int, int]:
+    """Rows and columns a worksheet's cells with content reach (empty, styled cells are not read)."""
+    rows = columns = 0
+    row = column = 0
+    for chunk in _xml_chunks(archive, member):
+        for match in _XLSX_ELEMENT.finditer(chunk):
+            kind, attributes, closed = match.groups()
+            ref = _XLSX_REF.search(attributes)
+            if kind == b"row":
+                row = int(ref.group(2)) if ref and ref.group(2) else row + 1
+                column = 0
+                continue
+            if ref and ref.group(1):
+                column = _column_number(ref.group(1))
+                if ref.group(2):
+                    row = int(ref.group(2))
+            else:
+                column += 1
+            if closed == b">":
+                rows, columns = max(rows, row), max(columns, column)
+    return rows, columns
+
+
+def _ods_extent(archive: zipfile.ZipFile) -> tuple[int, int]:
+    """Rows and columns an ODS table's cells with content reach, repetitions counted."""
+    rows = columns = 0
+    row = column = 0
+    row_repeat = 1
+    for chunk in _xml_chunks(archive, "content.xml"):
+        for match in _ODS_ELEMENT.finditer(chunk):
+            end, kind, attributes, closed = match.groups()
+            repeat = _ODS_REPEAT.search(attributes)
+            times = int(repeat.group(2)) if repeat else 1
+            if kind == b"table":
+                if not end:
+                    row = column = 0
+            elif kind == b"table-row":
+                if end:
+                    row += row_repeat - 1
+                elif closed:
+                    row += times
+                else:
+                    row, column, row_repeat = row + 1, 0, times
+            elif not end:
+                column += times
+                if not closed:  # a cell with content (or at least an element inside)
+                    rows, columns = max(rows, row + row_repeat - 1), max(columns, column)
+    return rows, columns
+
+
+def check_docx_spans(name: str, data: bytes) -> None:
+    """Refuse a Word table cell spanning more than :data:`MAX_DOCX_SPAN` columns before python-docx lays it out.
+
+    python-docx repeats a cell once per grid column it spans; ``gridSpan="100000000"``
+    in a 5 KB file would take minutes and gigabytes. Word itself allows 63 columns.
+
+    Raises:
+        InputError: a span too wide.
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        if "word/document.xml" not in archive.namelist():
+            return
+        widest = max(
+            (int(m.group(1)) for chunk in _xml_chunks(archive, "word/document.xml")
+             for m in _DOCX_SPAN.finditer(chunk)),
+            default=0,
+        )
+    if widest > MAX_DOCX_SPAN:
+        raise InputError(
+            f"{name}: Eine Tabellenzelle reicht über {widest} Spalten (höchstens {MAX_DOCX_SPAN}); die Datei wird "
+            "zum Schutz nicht geöffnet. Bitte die Tabelle in Word prüfen oder den Text in eine neue Datei kopieren."
+        )
+
+
+def check_sheet_extent(name: str, data: bytes, fmt: str) -> None:
+    """Refuse a spreadsheet whose cells span more than :data:`MAX_SHEET_CELLS` before reading it.
+
+    The reader builds a full grid up to the last cell with content, so a file of a few
+    kilobytes with values at A1 and XFD1048576 would take hundreds of gigabytes. The
+    sheet XML is scanned (its unpacked size is bounded by :func:`check_zip`).
+
+    Raises:
+        InputError: a sheet too large to read.
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        if fmt == "ODS":
+            extents = [("", _ods_extent(archive))] if "content.xml" in archive.namelist() else []
+        else:
+            extents = [
+                (member, _xlsx_extent(archive, member)) for member in archive.namelist()
+                if member.startswith("xl/worksheets/") and member.endswith(".xml")
+            ]
+    for _member, (rows, columns) in extents:
+        if rows * columns > MAX_SHEET_CELLS:
+            cells, limit = f"{rows * columns:,}".replace(",", "."), f"{MAX_SHEET_CELLS:,}".replace(",", ".")
+            raise InputError(
+                f"{name}: Die Tabelle reicht bis Zeile {rows} und Spalte {columns} ({cells} Zellen, "
+                f"höchstens {limit}) und wird zum Schutz nicht geöffnet. "
+                "Bitte nur den Bereich mit den Beiträgen in eine neue Datei kopieren."
+            )
+
+
+MIXED_ENCODING_NOTE = (
+    "Zeichenkodierung gemischt (UTF-8 und Windows-1252): jede Zeile in ihrer eigenen Kodierung gelesen. "
+    "Bitte die Datei als UTF-8 speichern."
+)
+
+
 def decode_bytes(raw: bytes, name: str) -> str:
     """Text of a file in UTF-8 (with or without BOM), UTF-16 with BOM or Windows-1252.
 
     Raises:
         InputError: the bytes are binary or in no supported encoding.
     """
+    return decode_text(raw, name)[0]
+
+
+def _decode_lines(raw: bytes) -> tuple[str, bool]:
+    """UTF-8 line by line, Windows-1252 for a line that is not UTF-8; True when both occur.
+
+    A CSV put together from two exports ("Ältere" in UTF-8, "Gürzenich" in Windows-1252)
+    would otherwise turn every UTF-8 umlaut into mojibake ("Ã„ltere").
+    """
+    lines, utf8, cp1252 = [], False, False
+    for line in raw.split(b"\n"):
+        try:
+            text = line.decode("utf-8")
+            utf8 = utf8 or not line.isascii()
+        except UnicodeDecodeError:
+            text = line.decode("cp1252")  # raises for the five bytes Windows-1252 leaves undefined
+            cp1252 = True
+        lines.append(text)
+    return "\n".join(lines).removeprefix("\ufeff"), utf8 and cp1252
+
+
+def decode_text(raw: bytes, name: str) -> tuple[str, str | None]:
+    """Like :func:`decode_bytes`, with a German note when lines came in different encodings.
+
+    Raises:
+        InputError: the bytes are binary or in no supported encoding.
+    """
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode-Text" export
         try:
-            return raw.decode("utf-16")
+            return raw.decode("utf-16"), None
         except UnicodeDecodeError as exc:
             raise InputError(f"{name}: Die Zeichenkodierung ist unbekannt. Bitte als UTF-8 speichern.") from exc
     if b"\x00" in raw[:65536]:
@@ -217,9 +392,10 @@ def decode_bytes(raw: bytes, name: str) -> str:
             f"{name}: Die Datei ist keine Textdatei (Binärdaten). "
             "Bitte als Text (UTF-8), CSV oder Excel-Datei speichern."
         )
-    for encoding in ("utf-8-sig", "cp1252"):
+    for encoding in ("utf-8-sig", "lines"):
+        mixed = False
         try:
-            text = raw.decode(encoding)
+            text, mixed = (raw.decode(encoding), False) if encoding != "lines" else _decode_lines(raw)
         except UnicodeDecodeError:
             continue
         sample = text[:65536]
@@ -229,7 +405,7 @@ def decode_bytes(raw: bytes, name: str) -> str:
                 f"{name}: Die Datei ist keine Textdatei (Binärdaten). "
                 "Bitte als Text (UTF-8), CSV oder Excel-Datei speichern."
             )
-        return text
+        return text, MIXED_ENCODING_NOTE if mixed else None
     raise InputError(f"{name}: Die Zeichenkodierung ist unbekannt. Bitte als UTF-8 speichern.")
 
 
@@ -290,15 +466,48 @@ def _row_block(row: list[str], columns: dict[int, str], position: str) -> Block 
     return Block(text=text, kind="row", position=position, fields=values)
 
 
-def _csv_blocks(name: str, text: str) -> Iterator[Block]:
+def _unclosed_quote(lines: list[str], row: list[str], delimiter: str) -> bool:
+    """True when a row read over several lines looks like an unclosed quote, not a note with line breaks.
+
+    The lines hold an odd number of quote characters, or a value holds both a line break
+    and the delimiter – the next rows swallowed into one note.
+    """
+    if "".join(lines).count('"') % 2:
+        return True
+    return delimiter != SINGLE_COLUMN and any(delimiter in v and ("\n" in v or "\r" in v) for v in row)
+
+
+def _split_line(line: str, delimiter: str) -> list[str]:
+    """One physical line as cells; a stray quote character is dropped rather than opening a quote."""
+    line = line.rstrip("\r\n")
+    if line.count('"') % 2 == 0:
+        return next(csv.reader([line], delimiter=delimiter), [])
+    return [cell.strip().strip('"') for cell in line.split(delimiter)]
+
+
+def _csv_blocks(name: str, text: str, notes: list[str] | None = None) -> Iterator[Block]:
+    """Rows under a header naming a text column; an unclosed quote is read line by line, with a note."""
+    notes = notes if notes is not None else []
     delimiter = sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delimiter)
+    body = text.lstrip("\ufeff")
+    lines = io.StringIO(body, newline="").readlines()  # the physical lines, as the reader counts them
+    reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
         columns = header_fields(header, name)
         line = reader.line_num
         for row in reader:
             start, line = line + 1, reader.line_num
+            if line > start and _unclosed_quote(lines[start - 1: line], row, delimiter):
+                notes.append(
+                    f"Zeile {start}: Anführungszeichen nicht geschlossen – die Zeilen {start} bis {line} "
+                    "wurden einzeln gelesen statt als ein Beitrag. Bitte das Anführungszeichen prüfen."
+                )
+                for number, physical in enumerate(lines[start - 1: line], start=start):
+                    block = _row_block(_split_line(physical, delimiter), columns, f"Zeile {number}")
+                    if block is not None:
+                        yield block
+                continue
             block = _row_block(row, columns, f"Zeile {start}")
             if block is not None:
                 yield block
@@ -354,7 +563,10 @@ def _spreadsheet(name: str, data: bytes, fmt: str) -> Parsed:
                 notes.append(f"Blatt '{sheet_name}' ohne Spalte 'text' – übersprungen.")
             continue
         text_column = next(i for i, f in columns.items() if f == "text")
-        _fill_merged(grid, merged, skip_column=text_column, below=header_row)
+        try:
+            _fill_merged(grid, merged, skip_column=text_column, below=header_row)
+        except InputError as exc:
+            raise InputError(f"{name}{where}: {exc}") from None
         if not _DEFAULT_SHEET.match(sheet_name.strip()):
             blocks.append(Block(text=sheet_name, kind="heading", position=f"Blatt {sheet_name}", level=1))
         prefix = f"Blatt {sheet_name}, " if named else ""
@@ -373,13 +585,21 @@ def _fill_merged(grid: list[list[str]], merged: list, *, skip_column: int, below
     A table number merged over ten rows belongs to all ten notes; a note merged over
     two rows is still one note.
     """
+    budget = MAX_SHEET_CELLS  # thousands of ranges over the whole sheet must not take minutes
     for (top, left), (bottom, right) in merged:
         if top >= len(grid) or left >= len(grid[top]):
             continue
         value = grid[top][left]
         for r in range(max(top, below + 1), min(bottom, len(grid) - 1) + 1):
-            for c in range(left, right + 1):
-                if c != skip_column and c < len(grid[r]):
+            columns = range(left, min(right, len(grid[r]) - 1) + 1)
+            budget -= len(columns)
+            if budget < 0:
+                raise InputError(
+                    "Die Tabelle hat zu viele verbundene Zellen und wird zum Schutz nicht weiter gelesen. "
+                    "Bitte die Zellverbindungen aufheben."
+                )
+            for c in columns:
+                if c != skip_column:
                     grid[r][c] = value
 
 

@@ -19,17 +19,25 @@ large, no text column) or a row that cannot be used (round not a number) is a
 Either way a database error rolls the whole batch back. Importing the same notes
 again adds nothing: the content hash covers the stored (pseudonymised) text, the
 metadata and the occurrence number of an identical note within its file.
+
+Every value is checked at this boundary the same way for SQLite and PostgreSQL:
+control and zero-width characters are removed from metadata, a value longer than its
+column in :mod:`models.records` fails its note, the conference name is normalised and
+matched case-insensitively to a stored one, the date must be ``JJJJ-MM-TT``.
 """
 
 from __future__ import annotations
 
+import datetime
+import errno
 import fnmatch
 import glob
 import hashlib
 import logging
+import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -39,6 +47,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from models.records import Conference, Contribution
 from models.store import Store
 from nlp.districts import Gazetteer
 from nlp.structure import (
@@ -49,7 +58,7 @@ from nlp.structure import (
     parse_filename,
     split_contributions,
 )
-from nlp.text import clean_text, contains_markup, text_hash
+from nlp.text import clean_text, contains_markup, normalise_label, text_hash
 from nlp.themes import Taxonomy
 from pipelines import documents
 from pipelines.documents import COLUMN_ALIASES, SINGLE_COLUMN, Block, decode_bytes, sniff_delimiter  # noqa: F401
@@ -65,7 +74,16 @@ MAX_TEXT_FILE_BYTES = documents.MAX_TEXT_FILE_BYTES
 MAX_TEXT_CHARS = 10_000
 TABULAR_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".ods"}
 MANIFEST_NAMES = ("taten-manifest.yml", "taten-manifest.yaml")
+MAX_MANIFEST_BYTES = 1_000_000
 _ROUND_NUMBER = re.compile(r"(\d+)(?:[.,]0+)?(?!\d)")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# the columns a note's metadata goes into, with their German names and the schema's limits
+_FIELD_LIMITS = {
+    key: (label, Contribution.__table__.c[key].type.length)
+    for key, label in (("table_label", "Tisch"), ("theme", "Thema"), ("district", "Sozialraum"),
+                       ("stakeholder_group", "Gruppe"))
+}
 _SKIPPED_SILENTLY = re.compile(r"^(?:\.|~\$|\.~lock\.)|^(?:thumbs\.db|desktop\.ini)$", re.IGNORECASE)
 
 
@@ -185,6 +203,19 @@ class Vocabularies:
         return (self.gazetteer.canonical(value) if self.gazetteer else None) or value.strip()
 
 
+class _AliasError(yaml.YAMLError):
+    """A YAML alias in a manifest."""
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` without aliases: a 500-byte "billion laughs" expands to gigabytes."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise _AliasError(f"alias at {self.peek_event().start_mark}")
+        return super().compose_node(parent, index)
+
+
 class ManifestFile(BaseModel):
     """What the manifest says about the files whose name matches a pattern."""
 
@@ -219,15 +250,27 @@ class Manifest(BaseModel):
 
     @classmethod
     def from_yaml(cls, path: Path) -> Manifest:
-        """Raises: InputError: unreadable YAML or unknown keys."""
+        """Raises: InputError: unreadable, too large, with aliases (``*name``), unknown keys."""
+        name = _display_name(Path(path).name)
         try:
-            raw = yaml.safe_load(Path(path).read_text(encoding="utf-8-sig")) or {}
+            if Path(path).stat().st_size > MAX_MANIFEST_BYTES:
+                raise InputError(
+                    f"{name}: Die Manifest-Datei ist zu groß (höchstens {MAX_MANIFEST_BYTES // 1000} KB)."
+                )
+            raw = yaml.load(Path(path).read_text(encoding="utf-8-sig"), Loader=_NoAliasLoader) or {}
+            if not isinstance(raw, dict):
+                raise TypeError("not a mapping")
             if "date" in raw and raw["date"] is not None:
                 raw["date"] = str(raw["date"])
             return cls.model_validate(raw)
-        except (OSError, yaml.YAMLError, ValidationError, TypeError) as exc:
+        except _AliasError as exc:
+            raise InputError(
+                f"{name}: Die Manifest-Datei enthält Verweise (Anker/Aliase wie *name), die Taten nicht "
+                "auflöst. Bitte jeden Wert ausschreiben."
+            ) from exc
+        except (OSError, UnicodeDecodeError, yaml.YAMLError, ValidationError, TypeError) as exc:
             detail = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else type(exc).__name__
-            raise InputError(f"{Path(path).name}: Die Manifest-Datei ist nicht lesbar ({detail}).") from exc
+            raise InputError(f"{name}: Die Manifest-Datei ist nicht lesbar ({detail}).") from exc
 
     def for_file(self, name: str) -> ManifestFile:
         """Settings of the first pattern matching the file's path or name."""
@@ -238,6 +281,24 @@ class Manifest(BaseModel):
         return ManifestFile()
 
 
+def _display_name(name: str) -> str:
+    """A file name as text every database stores.
+
+    A name whose bytes are not UTF-8 (Python keeps them as lone surrogates) is read as
+    Windows-1252, as an old Windows zip or USB stick writes it; control characters go.
+    """
+    if any("\ud800" <= c <= "\udfff" for c in name):
+        try:
+            raw = name.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            raw = name.encode("utf-8", "replace")
+        try:
+            name = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            name = raw.decode("cp1252", "replace")
+    return _CONTROL.sub("", name)
+
+
 @dataclass(frozen=True)
 class Source:
     """One file to import: from disk (``path``) or uploaded (``data``); ``name`` is shown to people."""
@@ -246,6 +307,13 @@ class Source:
     path: Path | None = None
     data: bytes | None = None
     error: str | None = None  # known before reading: missing, unsupported
+    renamed_from: str | None = None  # a name that had to be made readable (bytes not UTF-8)
+
+    @classmethod
+    def named(cls, name: str, **values: Any) -> Source:
+        """A source whose shown name is made storable (:func:`_display_name`)."""
+        shown = _display_name(name)
+        return cls(name=shown, renamed_from=None if shown == name else name, **values)
 
     def size(self) -> int:
         if self.data is not None:
@@ -283,31 +351,82 @@ def collect_sources(paths: Sequence[Path | str]) -> tuple[list[Source], Manifest
             return
         seen.add(resolved)
         error = None if documents.file_format(name) else documents.unsupported_reason(name)
-        sources.append(Source(name=name, path=path, error=error))
+        sources.append(Source.named(name, path=path, error=error))
 
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            for found in sorted(p for p in path.rglob("*") if p.is_file()):
-                relative = found.relative_to(path)
-                if any(_SKIPPED_SILENTLY.search(part) for part in relative.parts):
-                    continue
-                if found.name in MANIFEST_NAMES:
+            for found, problem in _walk(path):
+                relative = found.relative_to(path).as_posix()
+                if problem is not None:
+                    sources.append(Source.named(relative, path=found, error=problem))
+                elif found.name in MANIFEST_NAMES:
                     manifest = manifest or Manifest.from_yaml(found)
-                    continue
-                add(found, relative.as_posix())
+                else:
+                    add(found, relative)
         elif not path.exists() and glob.has_magic(str(given)):
             matches = sorted(Path(m) for m in glob.glob(str(given), recursive=True))
             if not matches:
-                sources.append(Source(name=str(given), error="Kein passender Dateiname gefunden."))
+                sources.append(Source.named(str(given), error="Kein passender Dateiname gefunden."))
             for match in matches:
                 if match.is_file() and not _SKIPPED_SILENTLY.search(match.name):
                     add(match, match.name)
         elif not path.exists():
-            sources.append(Source(name=path.name, path=path, error="Datei nicht gefunden oder nicht lesbar."))
+            sources.append(Source.named(path.name, path=path, error="Datei nicht gefunden oder nicht lesbar."))
         else:
             add(path, path.name)
     return sources, manifest
+
+
+def _walk(folder: Path) -> Iterator[tuple[Path, str | None]]:
+    """Files below ``folder`` in name order, and what could not be read there, with a German reason.
+
+    Linked folders are followed once; a link back into a folder being read (a loop), a
+    link whose target is gone and a folder without read permission come back as
+    ``(path, reason)``, to be listed in the report. Hidden files and folders are left out.
+    """
+    seen = {folder.resolve()}
+
+    def visit(current: Path, ancestors: tuple[Path, ...]) -> Iterator[tuple[Path, str | None]]:
+        try:
+            with os.scandir(current) as scan:
+                entries = sorted(scan, key=lambda e: e.name)
+        except OSError as exc:
+            yield current, f"Ordner nicht lesbar ({exc.strerror}) – übersprungen."
+            return
+        for entry in entries:
+            if _SKIPPED_SILENTLY.search(entry.name):
+                continue
+            path = Path(entry.path)
+            try:
+                if entry.is_symlink():
+                    try:
+                        os.stat(path)
+                    except OSError as exc:
+                        yield path, (
+                            "Verknüpfung, die auf sich selbst zeigt (Schleife) – übersprungen."
+                            if exc.errno == errno.ELOOP
+                            else "Verknüpfung ohne Ziel (Ziel gelöscht oder verschoben) – übersprungen."
+                        )
+                        continue
+                if entry.is_dir():
+                    real = path.resolve(strict=True)
+                    if real in ancestors:
+                        yield path, "Verknüpfung auf einen übergeordneten Ordner (Schleife) – übersprungen."
+                    elif real in seen:
+                        yield path, "Verknüpfung auf einen Ordner, der schon gelesen wurde – übersprungen."
+                    else:
+                        seen.add(real)
+                        yield from visit(path, (*ancestors, real))
+                elif entry.is_file():
+                    yield path, None
+                else:
+                    yield path, "Keine normale Datei (Gerät, Pipe oder Socket) – übersprungen."
+            except (OSError, RuntimeError) as exc:  # RuntimeError: a loop met while resolving
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "Verknüpfungsschleife"
+                yield path, f"Nicht lesbar ({reason}) – übersprungen."
+
+    yield from visit(folder, (folder.resolve(),))
 
 
 # -- parsing one file --------------------------------------------------------
@@ -333,7 +452,8 @@ def _parse_round(value: str, name: str, position: str) -> int | None:
         return None
     numbers = _ROUND_NUMBER.findall(value)
     if len(numbers) != 1:
-        raise InputError(f"{name}, {position}: Runde '{value}' ist keine Zahl. Bitte z. B. 1, 2 oder 3 eintragen.")
+        shown = _shorten(normalise_label(value))  # the reason is stored with the batch: no NUL, no 5,000 characters
+        raise InputError(f"{name}, {position}: Runde '{shown}' ist keine Zahl. Bitte z. B. 1, 2 oder 3 eintragen.")
     return int(numbers[0])
 
 
@@ -344,6 +464,8 @@ def _parse_file(
     name = source.name
     report = FileReport(file=name, format=documents.file_format(name) or "")
     parsed = _ParsedFile(source, report)
+    if source.renamed_from is not None:
+        report.reasons.append("Der Dateiname enthält Zeichen, die nicht UTF-8 sind; er wird so angezeigt wie hier.")
     try:
         if source.error:
             raise InputError(f"{name}: {source.error}")
@@ -356,6 +478,7 @@ def _parse_file(
         report.format = result.format
         report.reasons.extend(result.notes)
         _notes_of(parsed, result.blocks, vocab, manifest, strict=strict)
+        _check_fields(parsed, strict=strict)
         if not parsed.notes and not report.failed:
             what = "alle Zeilen der Spalte 'text' sind leer" if any(b.kind == "row" for b in result.blocks) \
                 else "die Datei enthält nur Überschriften oder leere Zeilen"
@@ -366,6 +489,8 @@ def _parse_file(
         report.error = str(exc)
         report.reasons.append(str(exc).removeprefix(f"{name}: "))
         parsed.notes = []
+    # reasons quote cells and sheet names and are stored with the batch: no control characters
+    report.reasons = [_CONTROL.sub(" ", reason) for reason in report.reasons]
     return parsed
 
 
@@ -430,6 +555,41 @@ def _notes_of(
                 "source_position": position[:200],
                 "heading_path": headings.path[:500] or None,
             }))
+
+
+def _check_fields(parsed: _ParsedFile, *, strict: bool) -> None:
+    """Make every note's metadata storable alike on SQLite and PostgreSQL.
+
+    Control characters (NUL, BEL …) and zero-width characters go, spaces collapse; a
+    value longer than its column (``models.records``) fails the note with a German reason.
+
+    Raises:
+        InputError: in strict mode, the first value too long.
+    """
+    name, report = parsed.source.name, parsed.report
+    kept: list[_Note] = []
+    for note in parsed.notes:
+        row = note.row
+        problem = None
+        for key, (label, limit) in _FIELD_LIMITS.items():
+            if isinstance(row.get(key), str):
+                row[key] = normalise_label(row[key]) or None
+                if row[key] is not None and len(row[key]) > limit:
+                    problem = problem or (
+                        f"{row['source_position']}: {label} ist zu lang ({len(row[key])} Zeichen, höchstens "
+                        f"{limit}): „{row[key][:40]}…“. Bitte kürzen."
+                    )
+        for key in ("source_position", "heading_path"):  # made here, cut to fit (NFKC may lengthen them)
+            if isinstance(row.get(key), str):
+                row[key] = normalise_label(row[key])[: _limit(Contribution, key)] or None
+        if problem is None:
+            kept.append(note)
+            continue
+        if strict:
+            raise InputError(f"{name}, {problem}")
+        report.failed += 1
+        report.reasons.append(problem)
+    parsed.notes = kept
 
 
 # -- districts and pseudonymisation ------------------------------------------
@@ -535,6 +695,69 @@ class ImportOptions:
         return self.manifest
 
 
+def _limit(record: type, column: str) -> int:
+    return record.__table__.c[column].type.length
+
+
+def _shorten(value: str, size: int = 40) -> str:
+    return value if len(value) <= size else value[:size] + "…"
+
+
+def _check_label(value: str | None, label: str, limit: int) -> str | None:
+    """``value`` normalised (:func:`nlp.text.normalise_label`); None when empty.
+
+    Raises:
+        InputError: longer than ``limit``.
+    """
+    if value is None:
+        return None
+    value = normalise_label(str(value))
+    if len(value) > limit:
+        raise InputError(
+            f"{label} ist zu lang ({len(value)} Zeichen, höchstens {limit}): „{_shorten(value)}“. Bitte kürzen."
+        )
+    return value or None
+
+
+def check_date(value: str | None) -> str | None:
+    """A conference date as ``JJJJ-MM-TT``; None stays None.
+
+    Raises:
+        InputError: not a date in that form.
+    """
+    if value is None or not str(value).strip():
+        return None
+    text = str(value).strip()
+    try:
+        if not _DATE.match(text):
+            raise ValueError(text)
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        raise InputError(
+            f"Datum „{_shorten(normalise_label(text))}“ ist ungültig. Bitte als JJJJ-MM-TT angeben, z. B. 2026-03-18."
+        ) from None
+    return text
+
+
+def conference_name(store: Store, name: str) -> str:
+    """The name a conference is stored under: normalised, and matched to a stored one case-insensitively.
+
+    "sozialraumkonferenz  Düren 2026" and "Sozialraumkonferenz\u200b Düren 2026" are the
+    stored "Sozialraumkonferenz Düren 2026", so their notes join it.
+
+    Raises:
+        InputError: the name is empty (only spaces) or too long.
+    """
+    normalised = _check_label(name, "Der Konferenzname", _limit(Conference, "name"))
+    if not normalised:
+        raise InputError("Der Konferenzname ist leer. Bitte einen Namen angeben, z. B. „Sozialraumkonferenz 2026“.")
+    key = normalised.casefold()
+    for record in store.conferences():
+        if normalise_label(record.name).casefold() == key:
+            return record.name
+    return normalised
+
+
 def import_sources(
     store: Store,
     sources: Sequence[Source],
@@ -555,8 +778,9 @@ def import_sources(
     conference = conference or (manifest.conference if manifest else None)
     if not conference:
         raise InputError("Kein Konferenzname: Bitte --conference angeben oder 'conference' im Manifest eintragen.")
-    date = options.date or (manifest.date if manifest else None)
-    city = options.city or (manifest.city if manifest else None)
+    conference = conference_name(store, conference)
+    date = check_date(options.date or (manifest.date if manifest else None))
+    city = _check_label(options.city or (manifest.city if manifest else None), "Stadt", _limit(Conference, "city"))
     dry_run, strict = options.dry_run, options.strict
     pseudonymiser = options.pseudonymiser
     if isinstance(pseudonymiser, _FromVocab):
@@ -632,7 +856,7 @@ def import_uploads(
         if name in MANIFEST_NAMES and options.manifest is None:
             continue
         error = None if documents.file_format(name) else documents.unsupported_reason(name)
-        sources.append(Source(name=name, data=bytes(data), error=error))
+        sources.append(Source.named(name, data=bytes(data), error=error))
     return import_sources(store, sources, conference, vocab, options)
 
 
