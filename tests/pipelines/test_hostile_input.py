@@ -397,20 +397,54 @@ def test_a_linked_folder_outside_is_read(tmp_path: Path, sqlite_store: Store, vo
     assert [f.file for f in report.files] == ["geteilt/tisch2.txt"]
 
 
-@pytest.mark.skipif(__import__("os").geteuid() == 0, reason="root reads every folder whatever its permissions")
-def test_unreadable_subfolder_is_listed_in_the_report(tmp_path: Path, sqlite_store: Store, vocab: Vocabularies) -> None:
-    folder = tmp_path / "notizen"
-    (folder / "gesperrt").mkdir(parents=True)
-    (folder / "gesperrt" / "tisch9.txt").write_text("- Geheim\n", encoding="utf-8")
-    _good(folder)
-    (folder / "gesperrt").chmod(0)
-    try:
-        report = import_files(sqlite_store, [folder], CONFERENCE, vocab, ImportOptions(strict=False))
-    finally:
-        (folder / "gesperrt").chmod(0o755)
+_UNREADABLE_IMPORT = """
+import json, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from models.store import Store
+from pipelines.ingest import ImportOptions, import_files
+from pipelines.resources import load_vocabularies
+from pipelines.settings import load_settings
 
-    assert _texts(sqlite_store) == ["Kita fehlt"]
-    assert [f.error for f in report.failed_files] == ["gesperrt: Ordner nicht lesbar (Permission denied) – übersprungen."]
+base = Path(sys.argv[2])
+store = Store(f"sqlite:///{base / 'taten.sqlite'}")
+vocab = load_vocabularies(load_settings(nlp={"pseudonymise": False}))
+report = import_files(store, [base / "notizen"], "Konferenz", vocab, ImportOptions(strict=False))
+texts = [c.text for c in store.contributions(store.get_conference("Konferenz").id)]
+print(json.dumps({"texts": texts, "errors": [f.error for f in report.failed_files]}))
+"""
+
+
+def test_unreadable_subfolder_is_listed_in_the_report() -> None:
+    """Root reads every folder whatever its permissions, so as root the import runs without the
+    capabilities that override file permissions (util-linux setpriv)."""
+    import json
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="taten-unlesbar-"))
+    try:
+        folder = base / "notizen"
+        (folder / "gesperrt").mkdir(parents=True)
+        (folder / "gesperrt" / "tisch9.txt").write_text("- Geheim\n", encoding="utf-8")
+        _good(folder)
+        (folder / "gesperrt").chmod(0)
+        command = [sys.executable, "-c", _UNREADABLE_IMPORT, str(Path(__file__).resolve().parents[2]), str(base)]
+        if os.geteuid() == 0:
+            command = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", *command]
+        env = {**os.environ, "TATEN_HOME": str(base / "home"), "HOME": str(base)}
+        done = subprocess.run(command, capture_output=True, text=True, env=env, check=False, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+    finally:
+        (base / "notizen" / "gesperrt").chmod(0o755)
+        shutil.rmtree(base, ignore_errors=True)
+
+    assert result["texts"] == ["Kita fehlt"]
+    assert result["errors"] == ["gesperrt: Ordner nicht lesbar (Permission denied) – übersprungen."]
 
 
 # -- the command line ----------------------------------------------------------
