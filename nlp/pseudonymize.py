@@ -247,7 +247,29 @@ _ANREDE = frozenset({"Frau", "Herr", "Herrn", "Fr", "Hr", "Hrn", "Frl"})
 _FAMILY = frozenset({"Familie", "Fam", "Ehepaar", "Eheleute"})
 _NEEDS_DOT = frozenset({"Fr", "Hr", "Hrn", "Frl", "Fam", "Dr", "Prof", "med", "rer", "nat", "Dipl", "St"})
 _TITLES = frozenset({"Dr", "Prof", "med", "rer", "nat", "phil", "jur", "dent", "Dipl", "Ing", "Mag", "habil"})
-_PARTICLES = frozenset({"von", "van", "de", "der", "den", "zu", "al", "el", "da", "di", "du", "le", "la", "ter", "ten", "bin", "ibn", "dos", "del"})
+# Name particles. After a German one ("von der", "zu") the next word must look like a surname
+# ("Anna von der Tafel" stays); after a foreign one any capitalised word is the surname
+# ("Lea de Vries", "Hamid al Nuaimi", "Mohammed Abu Zaid", "Nguyen Van Minh").
+_GERMAN_PARTICLES = frozenset({"von", "der", "den", "dem", "zu", "zur", "zum", "da", "du"})
+_FOREIGN_PARTICLES = frozenset(
+    "van vande vander de la le ter ten di dos del della dello al el bin ibn bint ben ould "
+    "Al El Abu Abd Abdel Abdul Abdal Bin Ibn Bint Ould Van Văn Thi Thị".split()
+)
+_PARTICLES = _GERMAN_PARTICLES | _FOREIGN_PARTICLES
+# "al-Hamwi", "El-Khatib", "Abu-Salim", "Abdel-Rahman": a surname by its shape
+_ARABIC_NAME = re.compile(r"(?:[Aa]l|[Ee]l|Abu|Abd|Abdel|Abdul|Abdal|Bin|Ibn|Ben)-[A-ZÄÖÜ][^\W\d_]+")
+_LOWER_ANREDE = frozenset({"frau", "herr", "herrn", "fr", "hr", "hrn"})
+_LOWER_FAMILY = frozenset({"familie", "fam"})
+_LOWER_TITLES = frozenset({"dr", "prof"})
+# German function words: never the start or continuation of a lower-case name.
+_STOP_WORDS = frozenset(
+    "und oder aber mit von vom zu zur zum im in am an auf aus bei beim bis für gegen nach seit über unter vor "
+    "hinter neben ohne durch um als wie wenn weil dass ob hat haben hatte ist sind war waren wird werden kann "
+    "können muss soll will sagt meint der die das den dem des ein eine einer einem einen sie er es wir ihr ich "
+    "du man auch noch nur schon sehr mehr viel viele kein keine nicht doch ja nein hier dort da so dann denn".split()
+)
+# Lower-case words that are also listed first names but mean something else in a note.
+_NOT_LOWER_NAMES = frozenset({"can", "said", "will", "may", "hat", "ende", "mark", "kai", "nur"})
 _DETERMINERS = frozenset(
     "der die das den dem des ein eine einer einem einen eines jede jeder jedem jeden keine keiner diese dieser "
     "diesem welche welcher manche andere anderen junge jungen ältere älteren alte alten alleinerziehende "
@@ -368,6 +390,14 @@ class Pseudonymiser:
     @cached_property
     def _names(self) -> NameLists:
         return self.names if self.names is not None else load_name_lists(DEFAULT_NAMES_DIR)
+
+    @cached_property
+    def _lower_first_names(self) -> frozenset[str]:
+        """Listed first names as written in lower-case notes ("mehmet"), without ambiguous ones."""
+        return frozenset(
+            w for w in (name.lower() for name in self._names.first_names)
+            if len(w) >= 3 and w not in _STOP_WORDS and w not in _NOT_LOWER_NAMES
+        )
 
     @cached_property
     def _street(self) -> re.Pattern[str]:
@@ -499,9 +529,18 @@ class Pseudonymiser:
             return
         protected = self._protected_tokens(text, toks)
         first, ambiguous, surnames = names.first_names, names.ambiguous_first_names, names.surnames
+        n = len(toks)
 
         def cap(t: _Tok) -> bool:
             return t.text[0].isupper() and not t.text.startswith("[") and not any(c.isdigit() for c in t.text)
+
+        def lower_name_like(t: _Tok) -> bool:
+            """A lower-case word that continues a lower-case name ("anna becker")."""
+            w = t.text
+            if not w.islower() or w in _STOP_WORDS or w in _NOT_LOWER_NAMES:
+                return False
+            c = w[:1].upper() + w[1:]
+            return c in surnames or c in first or (len(w) == 1 and t.dot)
 
         def is_initial(t: _Tok) -> bool:
             return len(t.text) == 1 and t.text.isupper() and t.dot
@@ -512,27 +551,59 @@ class Pseudonymiser:
 
         def surname_like(t: _Tok) -> bool:
             """A token that may continue a name: listed, or capitalised and no German word."""
+            if _ARABIC_NAME.fullmatch(t.text):
+                return True
             if not cap(t) or t.text in _FAMILY or t.text in _ANREDE or (len(t.text) > 1 and t.text.isupper()):
                 return False
-            if t.text in surnames or t.text in first or t.text in ambiguous:
+            if t.text in surnames or t.text in first or t.text in ambiguous or _ARABIC_NAME.fullmatch(t.text):
                 return True
             parts = t.text.split("-")
             if len(parts) > 1 and any(p in surnames for p in parts):
                 return True
             return not _is_german_word(t.text) and not _is_german_word(t.text.lower())
 
-        def extend(j: int, limit: int = 2) -> int:
-            """Index after the name tokens that continue from ``j``."""
-            k = j
-            while k < len(toks) and k - j < limit and k not in protected:
+        def particles_then_surname(k: int) -> int | None:
+            """Index after "von der Heydt", "de la Cruz", "al Nuaimi" starting at ``k``; None if no such name."""
+            m, foreign = k, False
+            while m < n and toks[m].text in _PARTICLES and m not in protected and m - k < 3:
+                if m > k and not _adjacent(text, toks[m - 1], toks[m]):
+                    return None
+                foreign = foreign or toks[m].text in _FOREIGN_PARTICLES
+                m += 1
+            if m == k or m >= n or m in protected or not _adjacent(text, toks[m - 1], toks[m]):
+                return None
+            head = toks[m]
+            if foreign and cap(head) and not (len(head.text) > 1 and head.text.isupper()) and not _is_office(head.text):
+                return m + 1
+            if head.text in surnames or _ARABIC_NAME.fullmatch(head.text):
+                return m + 1
+            if not surname_like(head) and not (toks[k].text == "von" and m == k + 1 and _bare_von_surname(head.text)):
+                return None
+            if toks[m - 1].text in {"der", "den", "dem"} and _is_german_compound(head.text):
+                return None  # "Herr Said von der Integrationsagentur"
+            return m + 1
+
+        def extend(j: int, limit: int = 3) -> int:
+            """Index after the name tokens that continue from ``j``: up to ``limit`` words, particles free."""
+            k, words = j, 0
+            while k < n and words < limit and k not in protected:
                 t = toks[k]
                 if not _adjacent(text, toks[k - 1], t):
                     break
-                if is_initial(t) or t.text in _PARTICLES and k + 1 < len(toks) and toks[k + 1].text in surnames:
+                if is_initial(t):
                     k += 1
+                    words += 1
+                    continue
+                if t.text in _PARTICLES:
+                    after = particles_then_surname(k)
+                    if after is None:
+                        break
+                    k = after
+                    words += 1
                     continue
                 if surname_like(t):
                     k += 1
+                    words += 1
                     continue
                 break
             return k
@@ -541,15 +612,62 @@ class Pseudonymiser:
             t = toks[k - 1]
             return t.end + 1 if is_initial(t) else t.end
 
-        i, n = 0, len(toks)
+        def extend_lower(j: int, limit: int = 3) -> int:
+            k = j
+            while k < n and k - j < limit and _adjacent(text, toks[k - 1], toks[k]) and lower_name_like(toks[k]):
+                k += 1
+            return k
+
+        i = 0
         while i < n:
             t = toks[i]
-            if i in protected or not t.text[0].isupper():
+            if i in protected:
                 i += 1
                 continue
             prev = toks[i - 1] if i > 0 and _adjacent(text, toks[i - 1], t) else None
+            if t.text[0].islower():
+                # lower-case notes: "frau schmidt", "familie demir", "anna becker", "mehmet"
+                lower = self._lower_first_names
+                if t.text in _LOWER_ANREDE or t.text in _LOWER_FAMILY:
+                    if (t.text in {"fr", "hr", "hrn", "fam"}) != t.dot:
+                        i += 1
+                        continue
+                    j = i + 1
+                    while j < n and toks[j].text in _LOWER_TITLES and toks[j].dot and _adjacent(text, toks[j - 1], toks[j]):
+                        j += 1
+                    if j < n and j not in protected and _adjacent(text, toks[j - 1], toks[j]):
+                        head = toks[j].text
+                        c = head[:1].upper() + head[1:]
+                        if head.islower() and head not in _STOP_WORDS and (
+                            c in surnames or c in first or c in ambiguous or not _is_german_word(head)
+                        ):
+                            k = extend_lower(j + 1)
+                            start = toks[i + 1].start if t.text in _LOWER_FAMILY else t.start
+                            yield PiiSpan(start, end_of(k), "NAME")
+                            i = k
+                            continue
+                elif t.text in lower and not t.dot and not (prev is not None and prev.text in _INSTITUTION_HEADS):
+                    k = extend_lower(i + 1)
+                    yield PiiSpan(t.start, end_of(k), "NAME")
+                    i = k
+                    continue
+                elif prev is not None and _is_role(prev.text) and not _is_office(prev.text) and t.text in _PARTICLES:
+                    after = particles_then_surname(i)  # "Hausmeister von der Heydt", not "Mutter von Lena"
+                    if after is not None and not is_first(toks[after - 1]):
+                        yield PiiSpan(t.start, end_of(after), "NAME")
+                        i = after
+                        continue
+                elif _ARABIC_NAME.fullmatch(t.text) and not _is_institution_tail(t.text):
+                    # "Rana al-Tamimi": an unlisted first name before the surname goes with it
+                    start = prev.start if prev is not None and i - 1 not in protected and surname_like(prev) else t.start
+                    k = extend(i + 1)
+                    yield PiiSpan(start, end_of(k), "NAME")
+                    i = k
+                    continue
+                i += 1
+                continue
             # 1. Anrede / Familie + name
-            if t.text in _ANREDE or t.text in _FAMILY:
+            if t.text in _ANREDE or t.text in _FAMILY or (t.text in ("Dr", "Prof") and t.dot):
                 if (t.text in _NEEDS_DOT) != t.dot and t.text in {"Fr", "Hr", "Hrn", "Frl", "Fam"}:
                     i += 1
                     continue
@@ -605,7 +723,10 @@ class Pseudonymiser:
             # 4. role noun + surname, 5. a surname that is no German word
             if t.text in surnames and cap(t):
                 after_role = prev is not None and bool(_is_role(prev.text)) and not _is_office(prev.text)
-                if after_role or not (_is_german_word(t.text) or _is_german_word(t.text.lower())):
+                nxt = toks[i + 1] if i + 1 < n and _adjacent(text, t, toks[i + 1]) and i + 1 not in protected else None
+                # family name first: "Tran Quoc Bao", "Le Thi Mai", "Weber, Thomas" is not covered
+                family_first = nxt is not None and cap(nxt) and (nxt.text in _FOREIGN_PARTICLES or is_first(nxt))
+                if after_role or family_first or not (_is_german_word(t.text) or _is_german_word(t.text.lower())):
                     k = extend(i + 1)
                     yield PiiSpan(t.start, end_of(k), "NAME")
                     i = k
@@ -635,6 +756,36 @@ class Pseudonymiser:
                     protected.add(j)
                     j += 1
         return protected
+
+
+# Nouns that follow a bare "von" after a name without being a surname ("Ali von Beruf Koch").
+_NOT_AFTER_VON = frozenset(
+    "Anfang Beruf Haus Hause Hand Zeit Amts Natur Geburt Seiten Grund Bedeutung Interesse Vorteil Nutzen Bord "
+    "Kindheit Jugend Herzen Hilfe Sinnen Tag Woche Jahr Mal Ort Stadt Land Tür Fall".split()
+)
+
+
+@lru_cache(maxsize=65536)
+def _bare_von_surname(word: str) -> bool:
+    """A capitalised word after a name and a bare "von" that is a surname ("Julia von Bergen")."""
+    if not word[:1].isupper() or (len(word) > 1 and word.isupper()) or word in _NOT_AFTER_VON or word in _NOT_STREET:
+        return False
+    if _is_office(word) or _is_role(word) or _is_german_compound(word):
+        return False
+    # an inflected German noun ("Kindern", "Nachbarn", "Mühlen") is no surname here
+    return simplemma.lemmatize(word, lang="de") == word
+
+
+@lru_cache(maxsize=65536)
+def _is_german_compound(word: str) -> bool:
+    """A long word that ends in a known German noun ("Integrationsagentur", "Sozialamt")."""
+    if len(word) < 9:
+        return False
+    for cut in range(3, len(word) - 3):
+        tail = word[cut:]
+        if _is_german_word(tail[:1].upper() + tail[1:]) and len(tail) >= 4:
+            return True
+    return False
 
 
 def _adjacent(text: str, a: _Tok, b: _Tok) -> bool:
