@@ -187,15 +187,19 @@ _COURT_AZ = re.compile(
     r"(?<![\w\]/])\d{1,3}\s(?:Js|Ds|Ls|Ns|K|L|F|UF|WF|XVII|C|O|S|Ss|OWi|BvR|AR|Sa|As|Ca)\s\d{1,6}/\d{2,4}(?![\w\[])"
 )
 
+# Digit groups may be split by spaces, hyphens, en dashes and slashes, also inside the
+# prefix ("0 24 21 / 12 34 56", "(0 24 21) 2 22 33", "0176 – 234 567 89").
 _PHONE = re.compile(
     rf"{_LB}(?<!\]\s)"  # never right after a placeholder
-    r"(?:(?:\+|00)\s?[1-9]\d{0,2}(?:\s?\(0\))?|\(0\d{2,5}\)|0[1-9])"
-    r"(?:[ \-/]{0,3}\d+)+"
+    r"(?:(?:\+|00)\s?[1-9]\d{0,2}(?:\s?\(0\))?|\(0(?:\s?\d){2,5}\)|0\s?[1-9])"
+    r"(?:[ \-/–]{0,3}\d+)+"
     rf"{_RB}"
 )
+# "0160.123.45.67": dots only after a prefix of three to five digits (never a date "01.02.2026")
+_PHONE_DOTTED = re.compile(rf"{_LB}0[1-9]\d{{1,3}}(?:\.\d{{2,}}){{2,4}}{_RB}")
 _PHONE_CONTEXT = re.compile(
     r"\b(?:Tel(?:efon)?(?:nummer|nr)?\.?|Handy(?:nummer)?|Mobil(?:nummer|nr)?\.?|Fon|Rufnummer|Durchwahl|Fax)"
-    r"\s*:?\s*((?:\(?\d[\d()]*)(?:[ \-/]{1,3}\d+)+|\d{5,})(?![\w\[])"
+    r"\s*:?\s*((?:\(?\d[\d()]*)(?:[ \-/–]{1,3}\d+)+|\d{5,})(?![\w\[])"
 )
 
 _STREET_WORD = r"(?:straße|strasse|str\.|weg|gasse|allee|platz|ring|damm|pfad|ufer|chaussee|steig|wall|graben|gässchen)"
@@ -490,14 +494,16 @@ class Pseudonymiser:
                 yield PiiSpan(m.start(1), m.end(1), kind)
         elif kind == "TELEFON":
             for m in _PHONE.finditer(text):
-                end = _rstrip(text, m.start(), m.end(), chars=" -/")
+                end = _rstrip(text, m.start(), m.end(), chars=" -/–")
                 digits = sum(c.isdigit() for c in text[m.start() : end])
                 if 7 <= digits <= 16:
                     yield PiiSpan(m.start(), end, kind)
+            for m in _PHONE_DOTTED.finditer(text):
+                yield PiiSpan(m.start(), m.end(), kind)
             for m in _PHONE_CONTEXT.finditer(text):
                 digits = sum(c.isdigit() for c in m.group(1))
                 if 5 <= digits <= 16:
-                    yield PiiSpan(m.start(1), _rstrip(text, m.start(1), m.end(1), chars=" -/"), kind)
+                    yield PiiSpan(m.start(1), _rstrip(text, m.start(1), m.end(1), chars=" -/–"), kind)
         elif kind == "ADRESSE":
             if any(c.isdigit() for c in text):
                 for m in self._street.finditer(text):
