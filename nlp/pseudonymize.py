@@ -181,10 +181,29 @@ _AZ_TRIGGER = (
     r"|\bBG-?Nummer|\bBG-?Nr\.?|\bKundennummer|\bKunden-?Nr\.?|\bVerfahrensnummer|\bErmittlungsverfahren"
     r"|\bKassenzeichen|\bAktennummer|\bAkten-?Nr\.?|\bFallakte)"
 )
-_AZ_VALUE = r"(?:[A-Za-z0-9][\w./\-]*)(?:\s(?:[A-Z][A-Za-z]{0,3}\s)?\d[\w./\-]*)*"
-_AKTENZEICHEN = re.compile(rf"{_AZ_TRIGGER}\s*(?:[:#]\s*)?(?:(?:unter|Nr\.?|Nummer)\s*)?({_AZ_VALUE})")
+# The value after a trigger: its first chunk holds a digit; more chunks may follow, a short
+# register between numbers included ("51 JA 1234/24", "III-50 ab 1234/24").
+_AZ_VALUE = (
+    r"(?:(?=[A-Za-z./\-]*\d)[A-Za-z0-9][\w./\-]*)"
+    r"(?:\s(?:[A-Z][A-Za-z]{0,3}\s(?:[IVX]{1,5}\s)?|[a-z]{1,3}\s(?=\d+/))?\d[\w./\-]*)*"
+)
+_AKTENZEICHEN = re.compile(
+    rf"{_AZ_TRIGGER}\s*(?:[:#]\s*)?(?:(?:unter|Nr\.?|Nummer|lautet|ist)\s*:?\s*)?({_AZ_VALUE})"
+)
+# Shapes of case numbers with letters between the numbers, found without a trigger:
+# court and authority registers "3 K 123/24", "S 14 AS 123/24", "12 XVII 345/23", "II-4 UF 78/24" …
 _COURT_AZ = re.compile(
-    r"(?<![\w\]/])\d{1,3}\s(?:Js|Ds|Ls|Ns|K|L|F|UF|WF|XVII|C|O|S|Ss|OWi|BvR|AR|Sa|As|Ca)\s\d{1,6}/\d{2,4}(?![\w\[])"
+    r"(?<![\w\]/.])(?:[IVX]{1,4}-|[A-Z]{1,2}\s)?\d{1,3}\s(?:[A-Z][A-Za-z]{0,3}\s){1,2}\d{1,6}/\d{2,4}(?![\w\[])"
+)
+# … "50.2-SGB XII-4711/2024", "2-51-J-0044/24", "2023-ASD-0457", and compact "34501BG0012345"
+_SHAPED_AZ = re.compile(
+    r"(?<![\w\]/.\-])(?:(?:[IVX]{1,4}-)?\d{1,5}(?:[./\-]\d{1,4}){0,2}[\s\-][A-Z][A-Za-z]{0,3}(?:\s[IVX]{1,5})?"
+    r"[\s\-]\d[\d\-]*/\d{2,4}|\d{2,4}-[A-Z]{2,4}-\d{3,}|\d{2,}[A-Z]{1,3}\d{3,})(?![\w\[])"
+)
+# Weaker triggers (Akte, Vorgang, Zeichen, Fall, Tagebuch, … Bescheid) count only before such a shape.
+_WEAK_AZ = re.compile(
+    r"(?:\b(?<![Ii]m\s)Fall|\bAkte|\bVorgang|\bZeichen|\bTagebuch|\b\w*[Bb]escheid)\b\s*:?\s*(?:(?:Nr\.?|Nummer)\s*)?"
+    r"(\d[\d./\-]*(?:[\s\-/][A-ZÄÖÜ][A-Za-z]{0,3}(?:\s[IVX]{1,5})?[\s\-/.]?\d[\d./\-]*)+(?:\s\d{2,}(?![.,]\d))*)"
 )
 
 # Digit groups may be split by spaces, hyphens, en dashes and slashes, also inside the
@@ -487,8 +506,11 @@ class Pseudonymiser:
                 start, end = m.start(1), _rstrip(text, m.start(1), m.end(1), chars="./-")
                 if any(c.isdigit() for c in text[start:end]):
                     yield PiiSpan(start, end, kind)
-            for m in _COURT_AZ.finditer(text):
-                yield PiiSpan(m.start(), m.end(), kind)
+            for pattern in (_COURT_AZ, _SHAPED_AZ):
+                for m in pattern.finditer(text):
+                    yield PiiSpan(m.start(), m.end(), kind)
+            for m in _WEAK_AZ.finditer(text):
+                yield PiiSpan(m.start(1), _rstrip(text, m.start(1), m.end(1), chars="./-"), kind)
         elif kind == "GEBURTSDATUM":
             for m in _BIRTH.finditer(text):
                 yield PiiSpan(m.start(1), m.end(1), kind)
