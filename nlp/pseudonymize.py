@@ -170,9 +170,34 @@ _MONTHS = (
     r"(?:Januar|Februar|März|Maerz|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
     r"|Jan|Feb|Mär|Apr|Jun|Jul|Aug|Sept|Sep|Okt|Nov|Dez)\.?"
 )
-_DATE = rf"(?:\d{{1,2}}\.\s?\d{{1,2}}\.\s?(?:\d{{4}}|\d{{2}})(?!\d)|\d{{1,2}}\.\s?{_MONTHS}\s\d{{4}}|(?:19|20)\d{{2}}(?![\d.]))"
+_UNIT = r"(?:ein|zwei|drei|vier|fünf|sechs|sieben|acht|neun)"
+_TENS = r"(?:zwanzig|dreißig|dreissig|vierzig|fünfzig|sechzig|siebzig|achtzig|neunzig)"
+_TEENS = r"(?:zehn|elf|zwölf|dreizehn|vierzehn|fünfzehn|sechzehn|siebzehn|achtzehn|neunzehn)"
+# "erster", "dritten", "vierundzwanzigsten", "einunddreißigsten" (day of the month in words)
+_DAY_WORD = (
+    r"(?:[Ee]rst|[Zz]weit|[Dd]ritt|[Vv]iert|[Ff]ünft|[Ss]echst|[Ss]ieb(?:en)?t|[Aa]cht|[Nn]eunt|[Zz]ehnt|[Ee]lft"
+    r"|[Zz]wölft|(?:drei|vier|fünf|sech|sieb|acht|neun)zehnt|[Zz]wanzigst|" + _UNIT + r"undzwanzigst"
+    r"|[Dd]reißigst|[Dd]reissigst|einunddreißigst|einunddreissigst)(?:e[nrms]?)"
+)
+# "neunzehnhundertsechsundfünfzig", "zweitausendzehn" (a year in words)
+_YEAR_WORD = rf"(?:neunzehnhundert|zweitausend)(?:{_UNIT}und{_TENS}|{_TENS}|{_TEENS}|eins|{_UNIT})?(?!\w)"
+_YEAR = rf"(?:(?:19|20)\d{{2}}(?!\d|\.\d)|{_YEAR_WORD})"
+_DAY_MONTH = rf"(?:\d{{1,2}}\.\s?{_MONTHS}|{_DAY_WORD}\s{_MONTHS})"
+_DATE = (
+    rf"(?:\d{{1,2}}\.\s?\d{{1,2}}\.\s?(?:\d{{4}}|\d{{2}})(?!\d)|{_DAY_MONTH}(?:\s{_YEAR})?"
+    rf"|{_MONTHS}\s(?:19|20)\d{{2}}(?!\d|\.\d)|{_YEAR})"
+)
 _BIRTH = re.compile(
-    rf"(?:\b(?:[Gg]eb(?:oren)?\.?|GEB\.?)(?:\s+am)?|\bGeburtsdatum|\bGeb\.?\s?-?\s?[Dd]atum|\*)\s*:?\s*({_DATE})"
+    rf"(?:\b(?:[Gg]eb(?:oren)?\.?|GEB\.?)(?:\s+(?:am|im))?|\bGeburtsdatum(?:\s(?:des|der)\s\w+)?"
+    rf"|\bGeb\.?\s?-?\s?[Dd]atum|\bGeburtstag\b(?:\s+(?:am|ist))?|\*)\s*:?\s*({_DATE})"
+)
+# The date before the verb: "ist am 1. April 1939 geboren", "wurde neunzehnhundertsechzig geboren",
+# "kam am zweiten Januar 2025 zur Welt", "hat am 14. Februar Geburtstag". A bare year only after
+# "ist/wurde/war" (one person): "Kinder, die 2019 geboren sind" is a cohort and stays.
+_BIRTH_BEFORE = re.compile(
+    rf"\b(?:(?:am|im)\s({_DAY_MONTH}(?:\s{_YEAR})?|{_MONTHS}\s{_YEAR}|\d{{1,2}}\.\s?\d{{1,2}}\.\s?\d{{2,4}})"
+    rf"|(?<=\b(?:ist|war)\s)({_YEAR})|(?<=\bwurde\s)({_YEAR}))"
+    r"\s(?:geboren|zur\sWelt|Geburtstag)\b"
 )
 
 _AZ_TRIGGER = (
@@ -514,6 +539,10 @@ class Pseudonymiser:
         elif kind == "GEBURTSDATUM":
             for m in _BIRTH.finditer(text):
                 yield PiiSpan(m.start(1), m.end(1), kind)
+            if "geboren" in text or "Welt" in text or "Geburtstag" in text:
+                for m in _BIRTH_BEFORE.finditer(text):
+                    group = next(g for g in (1, 2, 3) if m.group(g))
+                    yield PiiSpan(m.start(group), m.end(group), kind)
         elif kind == "TELEFON":
             for m in _PHONE.finditer(text):
                 end = _rstrip(text, m.start(), m.end(), chars=" -/–")
