@@ -527,6 +527,8 @@ class Pseudonymiser:
                 if _iban_valid(m.group()):
                     yield PiiSpan(m.start(), _rstrip(text, m.start(), m.end()), kind)
         elif kind == "AKTENZEICHEN":
+            if not _has_digit(text):
+                return
             for m in _AKTENZEICHEN.finditer(text):
                 start, end = m.start(1), _rstrip(text, m.start(1), m.end(1), chars="./-")
                 if any(c.isdigit() for c in text[start:end]):
@@ -537,13 +539,16 @@ class Pseudonymiser:
             for m in _WEAK_AZ.finditer(text):
                 yield PiiSpan(m.start(1), _rstrip(text, m.start(1), m.end(1), chars="./-"), kind)
         elif kind == "GEBURTSDATUM":
-            for m in _BIRTH.finditer(text):
-                yield PiiSpan(m.start(1), m.end(1), kind)
+            if "eb" in text or "EB" in text or "*" in text:  # geb., Geburtsdatum, GEB., *
+                for m in _BIRTH.finditer(text):
+                    yield PiiSpan(m.start(1), m.end(1), kind)
             if "geboren" in text or "Welt" in text or "Geburtstag" in text:
                 for m in _BIRTH_BEFORE.finditer(text):
                     group = next(g for g in (1, 2, 3) if m.group(g))
                     yield PiiSpan(m.start(group), m.end(group), kind)
         elif kind == "TELEFON":
+            if not _has_digit(text):
+                return
             for m in _PHONE.finditer(text):
                 end = _rstrip(text, m.start(), m.end(), chars=" -/–")
                 digits = sum(c.isdigit() for c in text[m.start() : end])
@@ -556,7 +561,7 @@ class Pseudonymiser:
                 if 5 <= digits <= 16:
                     yield PiiSpan(m.start(1), _rstrip(text, m.start(1), m.end(1), chars=" -/–"), kind)
         elif kind == "ADRESSE":
-            if any(c.isdigit() for c in text):
+            if _has_digit(text):
                 for m in self._street.finditer(text):
                     start = m.start()
                     if m.group("prep"):
@@ -675,16 +680,22 @@ class Pseudonymiser:
                 k += 1
             return k
 
+        lower = self._lower_first_names
         i = 0
         while i < n:
             t = toks[i]
             if i in protected:
                 i += 1
                 continue
-            prev = toks[i - 1] if i > 0 and _adjacent(text, toks[i - 1], t) else None
             if t.text[0].islower():
                 # lower-case notes: "frau schmidt", "familie demir", "anna becker", "mehmet"
-                lower = self._lower_first_names
+                w = t.text
+                if w not in lower and w not in _LOWER_ANREDE and w not in _LOWER_FAMILY and w not in _PARTICLES and (
+                    "-" not in w
+                ):
+                    i += 1
+                    continue
+                prev = toks[i - 1] if i > 0 and _adjacent(text, toks[i - 1], t) else None
                 if t.text in _LOWER_ANREDE or t.text in _LOWER_FAMILY:
                     if (t.text in {"fr", "hr", "hrn", "fam"}) != t.dot:
                         i += 1
@@ -723,6 +734,7 @@ class Pseudonymiser:
                     continue
                 i += 1
                 continue
+            prev = toks[i - 1] if i > 0 and _adjacent(text, toks[i - 1], t) else None
             # 1. Anrede / Familie + name
             if t.text in _ANREDE or t.text in _FAMILY or (t.text in ("Dr", "Prof") and t.dot):
                 if (t.text in _NEEDS_DOT) != t.dot and t.text in {"Fr", "Hr", "Hrn", "Frl", "Fam"}:
@@ -843,6 +855,13 @@ def _is_german_compound(word: str) -> bool:
         if _is_german_word(tail[:1].upper() + tail[1:]) and len(tail) >= 4:
             return True
     return False
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def _has_digit(text: str) -> bool:
+    return _DIGIT.search(text) is not None
 
 
 def _adjacent(text: str, a: _Tok, b: _Tok) -> bool:
