@@ -667,6 +667,13 @@ class Pseudonymiser:
                     k += 1
                     words += 1
                     continue
+                # "Sara Castillo Navarro": an unlisted first surname before a listed second one
+                if (cap(t) and k + 1 < n and k + 1 not in protected and toks[k + 1].text in surnames
+                        and cap(toks[k + 1]) and _adjacent(text, t, toks[k + 1]) and not _is_office(t.text)
+                        and not _is_role(t.text) and t.text not in _ANREDE and t.text not in _FAMILY):
+                    k += 2
+                    words += 2
+                    continue
                 break
             return k
 
@@ -813,18 +820,37 @@ class Pseudonymiser:
                         protected.add(idx)
         for idx, t in enumerate(toks):
             if _is_office(t.text):
-                # the office word, an optional Anrede/title and the name after it
-                j = idx + 1
+                # the office word, an optional Anrede/title and the name after it; or the name in
+                # an apposition: "Der Vorsitzende des Sozialausschusses, Herr von Wirth, sagt …"
+                apposition = _apposition_start(text, toks, idx)
+                j = idx + 1 if apposition is None else apposition
+                names: set[int] = set()
                 while j < len(toks) and (toks[j].text in _ANREDE or toks[j].text in _TITLES):
-                    protected.add(j)
+                    names.add(j)
                     j += 1
                 limit = j + 3
                 while j < len(toks) and j < limit and (toks[j].text[:1].isupper() or toks[j].text in _PARTICLES):
                     if not _adjacent(text, toks[j - 1], toks[j]):
                         break
-                    protected.add(j)
+                    names.add(j)
                     j += 1
+                # an apposition closes with a comma or bracket; "Die Bürgermeisterin, Frau X und …" lists people
+                if apposition is not None and not re.match(r"\s*[,)]", text[toks[j - 1].end :]):
+                    continue
+                protected |= names
         return protected
+
+
+def _apposition_start(text: str, toks: list[_Tok], office: int) -> int | None:
+    """Index of the Anrede in "<office>[ des/der X[ Y]], Frau/Herr …", else None."""
+    k = office
+    if k + 1 < len(toks) and toks[k + 1].text in ("des", "der") and _adjacent(text, toks[k], toks[k + 1]):
+        k += 1
+        while k + 1 < len(toks) and k - office < 4 and _adjacent(text, toks[k], toks[k + 1]):
+            k += 1
+    if k + 1 < len(toks) and text[toks[k].end : toks[k + 1].start] == ", " and toks[k + 1].text in _ANREDE:
+        return k + 1
+    return None
 
 
 # Nouns that follow a bare "von" after a name without being a surname ("Ali von Beruf Koch").
