@@ -12,13 +12,21 @@ E-MAIL          ``name@domain.tld``, also ``name(at)domain.tld``
 IBAN            ``DE`` + 20 digits with or without spaces; other countries when the
                 ISO 13616 check digits are valid
 AKTENZEICHEN    the number after a trigger (Az., Aktenzeichen, Fallnummer, Fall-Nr.,
-                Vorgangsnummer, Geschäftszeichen, BG-Nummer, Tgb.-Nr., Kundennummer ...),
-                and court/prosecution numbers such as ``3 K 123/24``, ``123 Js 456/24``
-IBAN, date      a date after geb./geboren (am)/Geburtsdatum/Geb.-Datum or ``*``
-of birth        (``12.03.1985``, ``3. März 1990``, ``12.3.85``, ``geb. 1944``); other dates stay
+                Vorgangsnummer, Geschäftszeichen, BG-Nummer, Tgb.-Nr., Kundennummer ...);
+                court and authority registers with letters between the numbers
+                (``3 K 123/24``, ``123 Js 456/24``, ``S 14 AS 123/24``, ``II-4 UF 78/24``,
+                ``50.2-SGB XII-4711/2024``, ``2023-ASD-0457``, ``34501BG0012345``); after
+                weaker triggers (Akte, Vorgang, Zeichen, Fall, … Bescheid) only such shapes
+GEBURTSDATUM    a date after geb./geboren (am/im)/Geburtsdatum/Geb.-Datum/Geburtstag or ``*``
+                (``12.03.1985``, ``3. März 1990``, ``12.3.85``, ``geb. 1944``, in words:
+                ``dritten März 2015``, ``erster Mai zweitausendzehn``), or before
+                "geboren"/"zur Welt"/"Geburtstag" for one person (``ist am 1. April 1939
+                geboren``; "Kinder, die 2019 geboren sind" stays); other dates stay
 TELEFON         German formats: ``+49 2421 12345``, ``0049 …``, ``02421/123456``,
-                ``(0171) 123 45 67``, ``0171-1234567``; numbers without a leading 0 only
-                after Tel./Telefon/Handy/Mobil/Rufnummer
+                ``(0171) 123 45 67``, ``0171-1234567``, digit groups split anywhere, also in
+                the prefix (``0 24 21 / 12 34 56``, ``(0 24 21) 2 22 33``, ``0176 – 234 567 89``,
+                ``0160.123.45.67``); numbers without a leading 0 only after
+                Tel./Telefon/Handy/Mobil/Rufnummer
 ADRESSE         a street with a house number (``Kölner Landstraße 12``, ``Am Ellernbusch 4a``,
                 ``Hauptstr. 3``, ``Goethestraße 3-5``), with postcode and city when they follow
 NAME            see below
@@ -35,6 +43,19 @@ Names (no German NER model is available offline, so the rules are explicit):
   initial after it (``Anna Becker``, ``Mehmet``, ``Jana K.``, ``Annas``). First names that
   are also German words (``ambiguous_first_names.txt``: Rose, Wolf, August …) count only
   beside a surname.
+* Particles: after a first name, an Anrede, a title or a role noun, "van", "de", "de la",
+  "ter", "al", "el", "Abu", "bin", "Van"/"Thi" (Vietnamese) and the like take the next
+  capitalised word with them (``Lea de Vries``, ``Hamid al Nuaimi``, ``Nguyen Van Minh``);
+  after "von der", "zu", "zur" the next word must look like a surname (``Julia von Bergen``,
+  ``Hausmeister von der Heydt``, but ``Thomas von der Caritas`` stays). ``al-Tamimi``,
+  ``Abu-Salim``, ``Abdel-Rahman`` are surnames by their shape. A name runs over up to three
+  words, particles not counted (``Juan Carlos Morales Díaz``, ``Lucía Pérez de la Fuente``).
+* Family name first: a listed surname before a listed first name or "Thi"/"Van"
+  (``Tran Quoc Bao``, ``Le Thi Mai``).
+* "Dr." and "Prof." start a name like an Anrede (``Dr. Heinrich von Ahlen``).
+* Lower case: "frau", "herr", "hr.", "familie" before a listed or unknown word, and listed
+  first names written in lower case (``frau schmidt``, ``mehmet``, ``anna becker``), with
+  listed surnames after them.
 * Surnames (``surnames.txt``) count beside a first name, an Anrede, an initial (``A. Krüger``)
   or a role noun (``Hausmeister Becker``, ``Bezirksbeamter Jansen``); alone only when they
   are no German word (``Kowalski vom ASD``), so "Koch", "Bauer", "Fischer", "Weber" as
@@ -42,7 +63,8 @@ Names (no German NER model is available offline, so the rules are explicit):
 
 Role + name: a *public office holder* named in their role stays, with or without an Anrede:
 ``Bürgermeister Müller``, ``Herr Landrat Spelthahn``, ``Ortsvorsteherin Frau Jansen``,
-``Stadträtin Hansen``. They act in public and the committee needs to know who promised what.
+``Stadträtin Hansen``, also in an apposition that closes with a comma (``Der Vorsitzende des
+Sozialausschusses, Herr von Wirth, …``). They act in public and the committee needs to know who promised what.
 Public offices are elected or politically appointed ones (Bürgermeister, Landrat,
 Ortsvorsteher, Stadtrat, Ratsmitglied, Dezernent, Beigeordneter, Abgeordneter, Minister,
 Polizeipräsident …; see ``_OFFICES``). Staff named with their job are masked, because they
