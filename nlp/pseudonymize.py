@@ -678,6 +678,8 @@ class Pseudonymiser:
                     k += 1
                     words += 1
                     continue
+                if _is_institution_tail(t.text):
+                    break  # "Otto Ottsen Str.": the name ends where the street begins
                 if t.text in _PARTICLES:
                     after = particles_then_surname(k)
                     if after is None:
@@ -698,6 +700,10 @@ class Pseudonymiser:
                     continue
                 break
             return k
+
+        def names_a_place(k: int) -> bool:
+            """A street or institution word right after the name: "Dr. Berns Straße", "Otto Ottsen Str."."""
+            return k < n and _adjacent(text, toks[k - 1], toks[k]) and _is_institution_tail(toks[k].text)
 
         def end_of(k: int) -> int:
             t = toks[k - 1]
@@ -783,6 +789,9 @@ class Pseudonymiser:
                         ok = not _is_german_word(head.text)
                     if ok or is_initial(head):
                         k = extend(j + 1)
+                        if t.text in ("Dr", "Prof") and names_a_place(k):
+                            i = k
+                            continue
                         start = toks[i + 1].start if t.text in _FAMILY else t.start
                         yield PiiSpan(start, end_of(k), "NAME")
                         i = k
@@ -802,6 +811,9 @@ class Pseudonymiser:
                     i += 1  # "Jan. 2024"
                     continue
                 k = extend(i + 1)
+                if k > i + 1 and names_a_place(k):
+                    i = k
+                    continue
                 yield PiiSpan(t.start, end_of(k), "NAME")
                 i = k
                 continue
