@@ -12,13 +12,21 @@ E-MAIL          ``name@domain.tld``, also ``name(at)domain.tld``
 IBAN            ``DE`` + 20 digits with or without spaces; other countries when the
                 ISO 13616 check digits are valid
 AKTENZEICHEN    the number after a trigger (Az., Aktenzeichen, Fallnummer, Fall-Nr.,
-                Vorgangsnummer, Geschäftszeichen, BG-Nummer, Tgb.-Nr., Kundennummer ...),
-                and court/prosecution numbers such as ``3 K 123/24``, ``123 Js 456/24``
-IBAN, date      a date after geb./geboren (am)/Geburtsdatum/Geb.-Datum or ``*``
-of birth        (``12.03.1985``, ``3. März 1990``, ``12.3.85``, ``geb. 1944``); other dates stay
+                Vorgangsnummer, Geschäftszeichen, BG-Nummer, Tgb.-Nr., Kundennummer ...);
+                court and authority registers with letters between the numbers
+                (``3 K 123/24``, ``123 Js 456/24``, ``S 14 AS 123/24``, ``II-4 UF 78/24``,
+                ``50.2-SGB XII-4711/2024``, ``2023-ASD-0457``, ``34501BG0012345``); after
+                weaker triggers (Akte, Vorgang, Zeichen, Fall, … Bescheid) only such shapes
+GEBURTSDATUM    a date after geb./geboren (am/im)/Geburtsdatum/Geb.-Datum/Geburtstag or ``*``
+                (``12.03.1985``, ``3. März 1990``, ``12.3.85``, ``geb. 1944``, in words:
+                ``dritten März 2015``, ``erster Mai zweitausendzehn``), or before
+                "geboren"/"zur Welt"/"Geburtstag" for one person (``ist am 1. April 1939
+                geboren``; "Kinder, die 2019 geboren sind" stays); other dates stay
 TELEFON         German formats: ``+49 2421 12345``, ``0049 …``, ``02421/123456``,
-                ``(0171) 123 45 67``, ``0171-1234567``; numbers without a leading 0 only
-                after Tel./Telefon/Handy/Mobil/Rufnummer
+                ``(0171) 123 45 67``, ``0171-1234567``, digit groups split anywhere, also in
+                the prefix (``0 24 21 / 12 34 56``, ``(0 24 21) 2 22 33``, ``0176 – 234 567 89``,
+                ``0160.123.45.67``); numbers without a leading 0 only after
+                Tel./Telefon/Handy/Mobil/Rufnummer
 ADRESSE         a street with a house number (``Kölner Landstraße 12``, ``Am Ellernbusch 4a``,
                 ``Hauptstr. 3``, ``Goethestraße 3-5``), with postcode and city when they follow
 NAME            see below
@@ -35,6 +43,19 @@ Names (no German NER model is available offline, so the rules are explicit):
   initial after it (``Anna Becker``, ``Mehmet``, ``Jana K.``, ``Annas``). First names that
   are also German words (``ambiguous_first_names.txt``: Rose, Wolf, August …) count only
   beside a surname.
+* Particles: after a first name, an Anrede, a title or a role noun, "van", "de", "de la",
+  "ter", "al", "el", "Abu", "bin", "Van"/"Thi" (Vietnamese) and the like take the next
+  capitalised word with them (``Lea de Vries``, ``Hamid al Nuaimi``, ``Nguyen Van Minh``);
+  after "von der", "zu", "zur" the next word must look like a surname (``Julia von Bergen``,
+  ``Hausmeister von der Heydt``, but ``Thomas von der Caritas`` stays). ``al-Tamimi``,
+  ``Abu-Salim``, ``Abdel-Rahman`` are surnames by their shape. A name runs over up to three
+  words, particles not counted (``Juan Carlos Morales Díaz``, ``Lucía Pérez de la Fuente``).
+* Family name first: a listed surname before a listed first name or "Thi"/"Van"
+  (``Tran Quoc Bao``, ``Le Thi Mai``).
+* "Dr." and "Prof." start a name like an Anrede (``Dr. Heinrich von Ahlen``).
+* Lower case: "frau", "herr", "hr.", "familie" before a listed or unknown word, and listed
+  first names written in lower case (``frau schmidt``, ``mehmet``, ``anna becker``), with
+  listed surnames after them.
 * Surnames (``surnames.txt``) count beside a first name, an Anrede, an initial (``A. Krüger``)
   or a role noun (``Hausmeister Becker``, ``Bezirksbeamter Jansen``); alone only when they
   are no German word (``Kowalski vom ASD``), so "Koch", "Bauer", "Fischer", "Weber" as
@@ -42,7 +63,8 @@ Names (no German NER model is available offline, so the rules are explicit):
 
 Role + name: a *public office holder* named in their role stays, with or without an Anrede:
 ``Bürgermeister Müller``, ``Herr Landrat Spelthahn``, ``Ortsvorsteherin Frau Jansen``,
-``Stadträtin Hansen``. They act in public and the committee needs to know who promised what.
+``Stadträtin Hansen``, also in an apposition that closes with a comma (``Der Vorsitzende des
+Sozialausschusses, Herr von Wirth, …``). They act in public and the committee needs to know who promised what.
 Public offices are elected or politically appointed ones (Bürgermeister, Landrat,
 Ortsvorsteher, Stadtrat, Ratsmitglied, Dezernent, Beigeordneter, Abgeordneter, Minister,
 Polizeipräsident …; see ``_OFFICES``). Staff named with their job are masked, because they
@@ -170,9 +192,34 @@ _MONTHS = (
     r"(?:Januar|Februar|März|Maerz|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
     r"|Jan|Feb|Mär|Apr|Jun|Jul|Aug|Sept|Sep|Okt|Nov|Dez)\.?"
 )
-_DATE = rf"(?:\d{{1,2}}\.\s?\d{{1,2}}\.\s?(?:\d{{4}}|\d{{2}})(?!\d)|\d{{1,2}}\.\s?{_MONTHS}\s\d{{4}}|(?:19|20)\d{{2}}(?![\d.]))"
+_UNIT = r"(?:ein|zwei|drei|vier|fünf|sechs|sieben|acht|neun)"
+_TENS = r"(?:zwanzig|dreißig|dreissig|vierzig|fünfzig|sechzig|siebzig|achtzig|neunzig)"
+_TEENS = r"(?:zehn|elf|zwölf|dreizehn|vierzehn|fünfzehn|sechzehn|siebzehn|achtzehn|neunzehn)"
+# "erster", "dritten", "vierundzwanzigsten", "einunddreißigsten" (day of the month in words)
+_DAY_WORD = (
+    r"(?:[Ee]rst|[Zz]weit|[Dd]ritt|[Vv]iert|[Ff]ünft|[Ss]echst|[Ss]ieb(?:en)?t|[Aa]cht|[Nn]eunt|[Zz]ehnt|[Ee]lft"
+    r"|[Zz]wölft|(?:drei|vier|fünf|sech|sieb|acht|neun)zehnt|[Zz]wanzigst|" + _UNIT + r"undzwanzigst"
+    r"|[Dd]reißigst|[Dd]reissigst|einunddreißigst|einunddreissigst)(?:e[nrms]?)"
+)
+# "neunzehnhundertsechsundfünfzig", "zweitausendzehn" (a year in words)
+_YEAR_WORD = rf"(?:neunzehnhundert|zweitausend)(?:{_UNIT}und{_TENS}|{_TENS}|{_TEENS}|eins|{_UNIT})?(?!\w)"
+_YEAR = rf"(?:(?:19|20)\d{{2}}(?!\d|\.\d)|{_YEAR_WORD})"
+_DAY_MONTH = rf"(?:\d{{1,2}}\.\s?{_MONTHS}|{_DAY_WORD}\s{_MONTHS})"
+_DATE = (
+    rf"(?:\d{{1,2}}\.\s?\d{{1,2}}\.\s?(?:\d{{4}}|\d{{2}})(?!\d)|{_DAY_MONTH}(?:\s{_YEAR})?"
+    rf"|{_MONTHS}\s(?:19|20)\d{{2}}(?!\d|\.\d)|{_YEAR})"
+)
 _BIRTH = re.compile(
-    rf"(?:\b(?:[Gg]eb(?:oren)?\.?|GEB\.?)(?:\s+am)?|\bGeburtsdatum|\bGeb\.?\s?-?\s?[Dd]atum|\*)\s*:?\s*({_DATE})"
+    rf"(?:\b(?:[Gg]eb(?:oren)?\.?|GEB\.?)(?:\s+(?:am|im))?|\bGeburtsdatum(?:\s(?:des|der)\s\w+)?"
+    rf"|\bGeb\.?\s?-?\s?[Dd]atum|\bGeburtstag\b(?:\s+(?:am|ist))?|\*)\s*:?\s*({_DATE})"
+)
+# The date before the verb: "ist am 1. April 1939 geboren", "wurde neunzehnhundertsechzig geboren",
+# "kam am zweiten Januar 2025 zur Welt", "hat am 14. Februar Geburtstag". A bare year only after
+# "ist/wurde/war" (one person): "Kinder, die 2019 geboren sind" is a cohort and stays.
+_BIRTH_BEFORE = re.compile(
+    rf"\b(?:(?:am|im)\s({_DAY_MONTH}(?:\s{_YEAR})?|{_MONTHS}\s{_YEAR}|\d{{1,2}}\.\s?\d{{1,2}}\.\s?\d{{2,4}})"
+    rf"|(?<=\b(?:ist|war)\s)({_YEAR})|(?<=\bwurde\s)({_YEAR}))"
+    r"\s(?:geboren|zur\sWelt|Geburtstag)\b"
 )
 
 _AZ_TRIGGER = (
@@ -181,21 +228,44 @@ _AZ_TRIGGER = (
     r"|\bBG-?Nummer|\bBG-?Nr\.?|\bKundennummer|\bKunden-?Nr\.?|\bVerfahrensnummer|\bErmittlungsverfahren"
     r"|\bKassenzeichen|\bAktennummer|\bAkten-?Nr\.?|\bFallakte)"
 )
-_AZ_VALUE = r"(?:[A-Za-z0-9][\w./\-]*)(?:\s(?:[A-Z][A-Za-z]{0,3}\s)?\d[\w./\-]*)*"
-_AKTENZEICHEN = re.compile(rf"{_AZ_TRIGGER}\s*(?:[:#]\s*)?(?:(?:unter|Nr\.?|Nummer)\s*)?({_AZ_VALUE})")
+# The value after a trigger: its first chunk holds a digit; more chunks may follow, a short
+# register between numbers included ("51 JA 1234/24", "III-50 ab 1234/24").
+_AZ_VALUE = (
+    r"(?:(?=[A-Za-z./\-]*\d)[A-Za-z0-9][\w./\-]*)"
+    r"(?:\s(?:[A-Z][A-Za-z]{0,3}\s(?:[IVX]{1,5}\s)?|[a-z]{1,3}\s(?=\d+/))?\d[\w./\-]*)*"
+)
+_AKTENZEICHEN = re.compile(
+    rf"{_AZ_TRIGGER}\s*(?:[:#]\s*)?(?:(?:unter|Nr\.?|Nummer|lautet|ist)\s*:?\s*)?({_AZ_VALUE})"
+)
+# Shapes of case numbers with letters between the numbers, found without a trigger:
+# court and authority registers "3 K 123/24", "S 14 AS 123/24", "12 XVII 345/23", "II-4 UF 78/24" …
 _COURT_AZ = re.compile(
-    r"(?<![\w\]/])\d{1,3}\s(?:Js|Ds|Ls|Ns|K|L|F|UF|WF|XVII|C|O|S|Ss|OWi|BvR|AR|Sa|As|Ca)\s\d{1,6}/\d{2,4}(?![\w\[])"
+    r"(?<![\w\]/.])(?:[IVX]{1,4}-|[A-Z]{1,2}\s)?\d{1,3}\s(?:[A-Z][A-Za-z]{0,3}\s){1,2}\d{1,6}/\d{2,4}(?![\w\[])"
+)
+# … "50.2-SGB XII-4711/2024", "2-51-J-0044/24", "2023-ASD-0457", and compact "34501BG0012345"
+_SHAPED_AZ = re.compile(
+    r"(?<![\w\]/.\-])(?:(?:[IVX]{1,4}-)?\d{1,5}(?:[./\-]\d{1,4}){0,2}[\s\-][A-Z][A-Za-z]{0,3}(?:\s[IVX]{1,5})?"
+    r"[\s\-]\d[\d\-]*/\d{2,4}|\d{2,4}-[A-Z]{2,4}-\d{3,}|\d{2,}[A-Z]{1,3}\d{3,})(?![\w\[])"
+)
+# Weaker triggers (Akte, Vorgang, Zeichen, Fall, Tagebuch, … Bescheid) count only before such a shape.
+_WEAK_AZ = re.compile(
+    r"(?:\b(?<![Ii]m\s)Fall|\bAkte|\bVorgang|\bZeichen|\bTagebuch|\b\w*[Bb]escheid)\b\s*:?\s*(?:(?:Nr\.?|Nummer)\s*)?"
+    r"(\d[\d./\-]*(?:[\s\-/][A-ZÄÖÜ][A-Za-z]{0,3}(?:\s[IVX]{1,5})?[\s\-/.]?\d[\d./\-]*)+(?:\s\d{2,}(?![.,]\d))*)"
 )
 
+# Digit groups may be split by spaces, hyphens, en dashes and slashes, also inside the
+# prefix ("0 24 21 / 12 34 56", "(0 24 21) 2 22 33", "0176 – 234 567 89").
 _PHONE = re.compile(
     rf"{_LB}(?<!\]\s)"  # never right after a placeholder
-    r"(?:(?:\+|00)\s?[1-9]\d{0,2}(?:\s?\(0\))?|\(0\d{2,5}\)|0[1-9])"
-    r"(?:[ \-/]{0,3}\d+)+"
+    r"(?:(?:\+|00)\s?[1-9]\d{0,2}(?:\s?\(0\))?|\(0(?:\s?\d){2,5}\)|0\s?[1-9])"
+    r"(?:[ \-/–]{0,3}\d+)+"
     rf"{_RB}"
 )
+# "0160.123.45.67": dots only after a prefix of three to five digits (never a date "01.02.2026")
+_PHONE_DOTTED = re.compile(rf"{_LB}0[1-9]\d{{1,3}}(?:\.\d{{2,}}){{2,4}}{_RB}")
 _PHONE_CONTEXT = re.compile(
     r"\b(?:Tel(?:efon)?(?:nummer|nr)?\.?|Handy(?:nummer)?|Mobil(?:nummer|nr)?\.?|Fon|Rufnummer|Durchwahl|Fax)"
-    r"\s*:?\s*((?:\(?\d[\d()]*)(?:[ \-/]{1,3}\d+)+|\d{5,})(?![\w\[])"
+    r"\s*:?\s*((?:\(?\d[\d()]*)(?:[ \-/–]{1,3}\d+)+|\d{5,})(?![\w\[])"
 )
 
 _STREET_WORD = r"(?:straße|strasse|str\.|weg|gasse|allee|platz|ring|damm|pfad|ufer|chaussee|steig|wall|graben|gässchen)"
@@ -247,7 +317,29 @@ _ANREDE = frozenset({"Frau", "Herr", "Herrn", "Fr", "Hr", "Hrn", "Frl"})
 _FAMILY = frozenset({"Familie", "Fam", "Ehepaar", "Eheleute"})
 _NEEDS_DOT = frozenset({"Fr", "Hr", "Hrn", "Frl", "Fam", "Dr", "Prof", "med", "rer", "nat", "Dipl", "St"})
 _TITLES = frozenset({"Dr", "Prof", "med", "rer", "nat", "phil", "jur", "dent", "Dipl", "Ing", "Mag", "habil"})
-_PARTICLES = frozenset({"von", "van", "de", "der", "den", "zu", "al", "el", "da", "di", "du", "le", "la", "ter", "ten", "bin", "ibn", "dos", "del"})
+# Name particles. After a German one ("von der", "zu") the next word must look like a surname
+# ("Anna von der Tafel" stays); after a foreign one any capitalised word is the surname
+# ("Lea de Vries", "Hamid al Nuaimi", "Mohammed Abu Zaid", "Nguyen Van Minh").
+_GERMAN_PARTICLES = frozenset({"von", "der", "den", "dem", "zu", "zur", "zum", "da", "du"})
+_FOREIGN_PARTICLES = frozenset(
+    "van vande vander de la le ter ten di dos del della dello al el bin ibn bint ben ould "
+    "Al El Abu Abd Abdel Abdul Abdal Bin Ibn Bint Ould Van Văn Thi Thị".split()
+)
+_PARTICLES = _GERMAN_PARTICLES | _FOREIGN_PARTICLES
+# "al-Hamwi", "El-Khatib", "Abu-Salim", "Abdel-Rahman": a surname by its shape
+_ARABIC_NAME = re.compile(r"(?:[Aa]l|[Ee]l|Abu|Abd|Abdel|Abdul|Abdal|Bin|Ibn|Ben)-[A-ZÄÖÜ][^\W\d_]+")
+_LOWER_ANREDE = frozenset({"frau", "herr", "herrn", "fr", "hr", "hrn"})
+_LOWER_FAMILY = frozenset({"familie", "fam"})
+_LOWER_TITLES = frozenset({"dr", "prof"})
+# German function words: never the start or continuation of a lower-case name.
+_STOP_WORDS = frozenset(
+    "und oder aber mit von vom zu zur zum im in am an auf aus bei beim bis für gegen nach seit über unter vor "
+    "hinter neben ohne durch um als wie wenn weil dass ob hat haben hatte ist sind war waren wird werden kann "
+    "können muss soll will sagt meint der die das den dem des ein eine einer einem einen sie er es wir ihr ich "
+    "du man auch noch nur schon sehr mehr viel viele kein keine nicht doch ja nein hier dort da so dann denn".split()
+)
+# Lower-case words that are also listed first names but mean something else in a note.
+_NOT_LOWER_NAMES = frozenset({"can", "said", "will", "may", "hat", "ende", "mark", "kai", "nur"})
 _DETERMINERS = frozenset(
     "der die das den dem des ein eine einer einem einen eines jede jeder jedem jeden keine keiner diese dieser "
     "diesem welche welcher manche andere anderen junge jungen ältere älteren alte alten alleinerziehende "
@@ -370,6 +462,14 @@ class Pseudonymiser:
         return self.names if self.names is not None else load_name_lists(DEFAULT_NAMES_DIR)
 
     @cached_property
+    def _lower_first_names(self) -> frozenset[str]:
+        """Listed first names as written in lower-case notes ("mehmet"), without ambiguous ones."""
+        return frozenset(
+            w for w in (name.lower() for name in self._names.first_names)
+            if len(w) >= 3 and w not in _STOP_WORDS and w not in _NOT_LOWER_NAMES
+        )
+
+    @cached_property
     def _street(self) -> re.Pattern[str]:
         streets = []
         if self.gazetteer is not None:
@@ -449,27 +549,41 @@ class Pseudonymiser:
                 if _iban_valid(m.group()):
                     yield PiiSpan(m.start(), _rstrip(text, m.start(), m.end()), kind)
         elif kind == "AKTENZEICHEN":
+            if not _has_digit(text):
+                return
             for m in _AKTENZEICHEN.finditer(text):
                 start, end = m.start(1), _rstrip(text, m.start(1), m.end(1), chars="./-")
                 if any(c.isdigit() for c in text[start:end]):
                     yield PiiSpan(start, end, kind)
-            for m in _COURT_AZ.finditer(text):
-                yield PiiSpan(m.start(), m.end(), kind)
+            for pattern in (_COURT_AZ, _SHAPED_AZ):
+                for m in pattern.finditer(text):
+                    yield PiiSpan(m.start(), m.end(), kind)
+            for m in _WEAK_AZ.finditer(text):
+                yield PiiSpan(m.start(1), _rstrip(text, m.start(1), m.end(1), chars="./-"), kind)
         elif kind == "GEBURTSDATUM":
-            for m in _BIRTH.finditer(text):
-                yield PiiSpan(m.start(1), m.end(1), kind)
+            if "eb" in text or "EB" in text or "*" in text:  # geb., Geburtsdatum, GEB., *
+                for m in _BIRTH.finditer(text):
+                    yield PiiSpan(m.start(1), m.end(1), kind)
+            if "geboren" in text or "Welt" in text or "Geburtstag" in text:
+                for m in _BIRTH_BEFORE.finditer(text):
+                    group = next(g for g in (1, 2, 3) if m.group(g))
+                    yield PiiSpan(m.start(group), m.end(group), kind)
         elif kind == "TELEFON":
+            if not _has_digit(text):
+                return
             for m in _PHONE.finditer(text):
-                end = _rstrip(text, m.start(), m.end(), chars=" -/")
+                end = _rstrip(text, m.start(), m.end(), chars=" -/–")
                 digits = sum(c.isdigit() for c in text[m.start() : end])
                 if 7 <= digits <= 16:
                     yield PiiSpan(m.start(), end, kind)
+            for m in _PHONE_DOTTED.finditer(text):
+                yield PiiSpan(m.start(), m.end(), kind)
             for m in _PHONE_CONTEXT.finditer(text):
                 digits = sum(c.isdigit() for c in m.group(1))
                 if 5 <= digits <= 16:
-                    yield PiiSpan(m.start(1), _rstrip(text, m.start(1), m.end(1), chars=" -/"), kind)
+                    yield PiiSpan(m.start(1), _rstrip(text, m.start(1), m.end(1), chars=" -/–"), kind)
         elif kind == "ADRESSE":
-            if any(c.isdigit() for c in text):
+            if _has_digit(text):
                 for m in self._street.finditer(text):
                     start = m.start()
                     if m.group("prep"):
@@ -499,9 +613,18 @@ class Pseudonymiser:
             return
         protected = self._protected_tokens(text, toks)
         first, ambiguous, surnames = names.first_names, names.ambiguous_first_names, names.surnames
+        n = len(toks)
 
         def cap(t: _Tok) -> bool:
             return t.text[0].isupper() and not t.text.startswith("[") and not any(c.isdigit() for c in t.text)
+
+        def lower_name_like(t: _Tok) -> bool:
+            """A lower-case word that continues a lower-case name ("anna becker")."""
+            w = t.text
+            if not w.islower() or w in _STOP_WORDS or w in _NOT_LOWER_NAMES:
+                return False
+            c = w[:1].upper() + w[1:]
+            return c in surnames or c in first or (len(w) == 1 and t.dot)
 
         def is_initial(t: _Tok) -> bool:
             return len(t.text) == 1 and t.text.isupper() and t.dot
@@ -512,44 +635,143 @@ class Pseudonymiser:
 
         def surname_like(t: _Tok) -> bool:
             """A token that may continue a name: listed, or capitalised and no German word."""
+            if _ARABIC_NAME.fullmatch(t.text):
+                return True
             if not cap(t) or t.text in _FAMILY or t.text in _ANREDE or (len(t.text) > 1 and t.text.isupper()):
                 return False
-            if t.text in surnames or t.text in first or t.text in ambiguous:
+            if t.text in surnames or t.text in first or t.text in ambiguous or _ARABIC_NAME.fullmatch(t.text):
                 return True
             parts = t.text.split("-")
             if len(parts) > 1 and any(p in surnames for p in parts):
                 return True
             return not _is_german_word(t.text) and not _is_german_word(t.text.lower())
 
-        def extend(j: int, limit: int = 2) -> int:
-            """Index after the name tokens that continue from ``j``."""
-            k = j
-            while k < len(toks) and k - j < limit and k not in protected:
+        def particles_then_surname(k: int) -> int | None:
+            """Index after "von der Heydt", "de la Cruz", "al Nuaimi" starting at ``k``; None if no such name."""
+            m, foreign = k, False
+            while m < n and toks[m].text in _PARTICLES and m not in protected and m - k < 3:
+                if m > k and not _adjacent(text, toks[m - 1], toks[m]):
+                    return None
+                foreign = foreign or toks[m].text in _FOREIGN_PARTICLES
+                m += 1
+            if m == k or m >= n or m in protected or not _adjacent(text, toks[m - 1], toks[m]):
+                return None
+            head = toks[m]
+            if foreign and cap(head) and not (len(head.text) > 1 and head.text.isupper()) and not _is_office(head.text):
+                return m + 1
+            if head.text in surnames or _ARABIC_NAME.fullmatch(head.text):
+                return m + 1
+            if not surname_like(head) and not (toks[k].text == "von" and m == k + 1 and _bare_von_surname(head.text)):
+                return None
+            if toks[m - 1].text in {"der", "den", "dem"} and _is_german_compound(head.text):
+                return None  # "Herr Said von der Integrationsagentur"
+            return m + 1
+
+        def extend(j: int, limit: int = 3) -> int:
+            """Index after the name tokens that continue from ``j``: up to ``limit`` words, particles free."""
+            k, words = j, 0
+            while k < n and words < limit and k not in protected:
                 t = toks[k]
                 if not _adjacent(text, toks[k - 1], t):
                     break
-                if is_initial(t) or t.text in _PARTICLES and k + 1 < len(toks) and toks[k + 1].text in surnames:
+                if is_initial(t):
                     k += 1
+                    words += 1
+                    continue
+                if _is_institution_tail(t.text):
+                    break  # "Otto Ottsen Str.": the name ends where the street begins
+                if t.text in _PARTICLES:
+                    after = particles_then_surname(k)
+                    if after is None:
+                        break
+                    k = after
+                    words += 1
                     continue
                 if surname_like(t):
                     k += 1
+                    words += 1
+                    continue
+                # "Sara Castillo Navarro": an unlisted first surname before a listed second one
+                if (cap(t) and k + 1 < n and k + 1 not in protected and toks[k + 1].text in surnames
+                        and cap(toks[k + 1]) and _adjacent(text, t, toks[k + 1]) and not _is_office(t.text)
+                        and not _is_role(t.text) and t.text not in _ANREDE and t.text not in _FAMILY):
+                    k += 2
+                    words += 2
                     continue
                 break
             return k
+
+        def names_a_place(k: int) -> bool:
+            """A street or institution word right after the name: "Dr. Berns Straße", "Otto Ottsen Str."."""
+            return k < n and _adjacent(text, toks[k - 1], toks[k]) and _is_institution_tail(toks[k].text)
 
         def end_of(k: int) -> int:
             t = toks[k - 1]
             return t.end + 1 if is_initial(t) else t.end
 
-        i, n = 0, len(toks)
+        def extend_lower(j: int, limit: int = 3) -> int:
+            k = j
+            while k < n and k - j < limit and _adjacent(text, toks[k - 1], toks[k]) and lower_name_like(toks[k]):
+                k += 1
+            return k
+
+        lower = self._lower_first_names
+        i = 0
         while i < n:
             t = toks[i]
-            if i in protected or not t.text[0].isupper():
+            if i in protected:
+                i += 1
+                continue
+            if t.text[0].islower():
+                # lower-case notes: "frau schmidt", "familie demir", "anna becker", "mehmet"
+                w = t.text
+                if w not in lower and w not in _LOWER_ANREDE and w not in _LOWER_FAMILY and w not in _PARTICLES and (
+                    "-" not in w
+                ):
+                    i += 1
+                    continue
+                prev = toks[i - 1] if i > 0 and _adjacent(text, toks[i - 1], t) else None
+                if t.text in _LOWER_ANREDE or t.text in _LOWER_FAMILY:
+                    if (t.text in {"fr", "hr", "hrn", "fam"}) != t.dot:
+                        i += 1
+                        continue
+                    j = i + 1
+                    while j < n and toks[j].text in _LOWER_TITLES and toks[j].dot and _adjacent(text, toks[j - 1], toks[j]):
+                        j += 1
+                    if j < n and j not in protected and _adjacent(text, toks[j - 1], toks[j]):
+                        head = toks[j].text
+                        c = head[:1].upper() + head[1:]
+                        if head.islower() and head not in _STOP_WORDS and (
+                            c in surnames or c in first or c in ambiguous or not _is_german_word(head)
+                        ):
+                            k = extend_lower(j + 1)
+                            start = toks[i + 1].start if t.text in _LOWER_FAMILY else t.start
+                            yield PiiSpan(start, end_of(k), "NAME")
+                            i = k
+                            continue
+                elif t.text in lower and not t.dot and not (prev is not None and prev.text in _INSTITUTION_HEADS):
+                    k = extend_lower(i + 1)
+                    yield PiiSpan(t.start, end_of(k), "NAME")
+                    i = k
+                    continue
+                elif prev is not None and _is_role(prev.text) and not _is_office(prev.text) and t.text in _PARTICLES:
+                    after = particles_then_surname(i)  # "Hausmeister von der Heydt", not "Mutter von Lena"
+                    if after is not None and not is_first(toks[after - 1]):
+                        yield PiiSpan(t.start, end_of(after), "NAME")
+                        i = after
+                        continue
+                elif _ARABIC_NAME.fullmatch(t.text) and not _is_institution_tail(t.text):
+                    # "Rana al-Tamimi": an unlisted first name before the surname goes with it
+                    start = prev.start if prev is not None and i - 1 not in protected and surname_like(prev) else t.start
+                    k = extend(i + 1)
+                    yield PiiSpan(start, end_of(k), "NAME")
+                    i = k
+                    continue
                 i += 1
                 continue
             prev = toks[i - 1] if i > 0 and _adjacent(text, toks[i - 1], t) else None
             # 1. Anrede / Familie + name
-            if t.text in _ANREDE or t.text in _FAMILY:
+            if t.text in _ANREDE or t.text in _FAMILY or (t.text in ("Dr", "Prof") and t.dot):
                 if (t.text in _NEEDS_DOT) != t.dot and t.text in {"Fr", "Hr", "Hrn", "Frl", "Fam"}:
                     i += 1
                     continue
@@ -567,6 +789,9 @@ class Pseudonymiser:
                         ok = not _is_german_word(head.text)
                     if ok or is_initial(head):
                         k = extend(j + 1)
+                        if t.text in ("Dr", "Prof") and names_a_place(k):
+                            i = k
+                            continue
                         start = toks[i + 1].start if t.text in _FAMILY else t.start
                         yield PiiSpan(start, end_of(k), "NAME")
                         i = k
@@ -586,6 +811,9 @@ class Pseudonymiser:
                     i += 1  # "Jan. 2024"
                     continue
                 k = extend(i + 1)
+                if k > i + 1 and names_a_place(k):
+                    i = k
+                    continue
                 yield PiiSpan(t.start, end_of(k), "NAME")
                 i = k
                 continue
@@ -605,7 +833,10 @@ class Pseudonymiser:
             # 4. role noun + surname, 5. a surname that is no German word
             if t.text in surnames and cap(t):
                 after_role = prev is not None and bool(_is_role(prev.text)) and not _is_office(prev.text)
-                if after_role or not (_is_german_word(t.text) or _is_german_word(t.text.lower())):
+                nxt = toks[i + 1] if i + 1 < n and _adjacent(text, t, toks[i + 1]) and i + 1 not in protected else None
+                # family name first: "Tran Quoc Bao", "Le Thi Mai", "Weber, Thomas" is not covered
+                family_first = nxt is not None and cap(nxt) and (nxt.text in _FOREIGN_PARTICLES or is_first(nxt))
+                if after_role or family_first or not (_is_german_word(t.text) or _is_german_word(t.text.lower())):
                     k = extend(i + 1)
                     yield PiiSpan(t.start, end_of(k), "NAME")
                     i = k
@@ -623,18 +854,74 @@ class Pseudonymiser:
                         protected.add(idx)
         for idx, t in enumerate(toks):
             if _is_office(t.text):
-                # the office word, an optional Anrede/title and the name after it
-                j = idx + 1
+                # the office word, an optional Anrede/title and the name after it; or the name in
+                # an apposition: "Der Vorsitzende des Sozialausschusses, Herr von Wirth, sagt …"
+                apposition = _apposition_start(text, toks, idx)
+                j = idx + 1 if apposition is None else apposition
+                names: set[int] = set()
                 while j < len(toks) and (toks[j].text in _ANREDE or toks[j].text in _TITLES):
-                    protected.add(j)
+                    names.add(j)
                     j += 1
                 limit = j + 3
                 while j < len(toks) and j < limit and (toks[j].text[:1].isupper() or toks[j].text in _PARTICLES):
                     if not _adjacent(text, toks[j - 1], toks[j]):
                         break
-                    protected.add(j)
+                    names.add(j)
                     j += 1
+                # an apposition closes with a comma or bracket; "Die Bürgermeisterin, Frau X und …" lists people
+                if apposition is not None and not re.match(r"\s*[,)]", text[toks[j - 1].end :]):
+                    continue
+                protected |= names
         return protected
+
+
+def _apposition_start(text: str, toks: list[_Tok], office: int) -> int | None:
+    """Index of the Anrede in "<office>[ des/der X[ Y]], Frau/Herr …", else None."""
+    k = office
+    if k + 1 < len(toks) and toks[k + 1].text in ("des", "der") and _adjacent(text, toks[k], toks[k + 1]):
+        k += 1
+        while k + 1 < len(toks) and k - office < 4 and _adjacent(text, toks[k], toks[k + 1]):
+            k += 1
+    if k + 1 < len(toks) and text[toks[k].end : toks[k + 1].start] == ", " and toks[k + 1].text in _ANREDE:
+        return k + 1
+    return None
+
+
+# Nouns that follow a bare "von" after a name without being a surname ("Ali von Beruf Koch").
+_NOT_AFTER_VON = frozenset(
+    "Anfang Beruf Haus Hause Hand Zeit Amts Natur Geburt Seiten Grund Bedeutung Interesse Vorteil Nutzen Bord "
+    "Kindheit Jugend Herzen Hilfe Sinnen Tag Woche Jahr Mal Ort Stadt Land Tür Fall".split()
+)
+
+
+@lru_cache(maxsize=65536)
+def _bare_von_surname(word: str) -> bool:
+    """A capitalised word after a name and a bare "von" that is a surname ("Julia von Bergen")."""
+    if not word[:1].isupper() or (len(word) > 1 and word.isupper()) or word in _NOT_AFTER_VON or word in _NOT_STREET:
+        return False
+    if _is_office(word) or _is_role(word) or _is_german_compound(word):
+        return False
+    # an inflected German noun ("Kindern", "Nachbarn", "Mühlen") is no surname here
+    return simplemma.lemmatize(word, lang="de") == word
+
+
+@lru_cache(maxsize=65536)
+def _is_german_compound(word: str) -> bool:
+    """A long word that ends in a known German noun ("Integrationsagentur", "Sozialamt")."""
+    if len(word) < 9:
+        return False
+    for cut in range(3, len(word) - 3):
+        tail = word[cut:]
+        if _is_german_word(tail[:1].upper() + tail[1:]) and len(tail) >= 4:
+            return True
+    return False
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def _has_digit(text: str) -> bool:
+    return _DIGIT.search(text) is not None
 
 
 def _adjacent(text: str, a: _Tok, b: _Tok) -> bool:

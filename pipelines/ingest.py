@@ -638,10 +638,11 @@ def _finish_notes(
         note.row["mentioned_districts"] = districts[i]
         note.row["text"] = results[i].text if results is not None else note.raw
         note.raw = ""  # the raw text goes no further
+    meta_counts = _pseudonymise_metadata(parsed_files, pseudonymiser) if pseudonymiser is not None else {}
     offset = 0
     for parsed in parsed_files:
         if results is not None:
-            counts: Counter[str] = Counter()
+            counts: Counter[str] = Counter(meta_counts.get(id(parsed), {}))
             for result in results[offset: offset + len(parsed.notes)]:
                 counts.update(result.counts)
             parsed.report.pseudonymised = {k: v for k, v in sorted(counts.items()) if v}
@@ -655,6 +656,68 @@ def _finish_notes(
             occurrence = seen.get(identity, 0)
             seen[identity] = occurrence + 1
             row["content_hash"] = text_hash(f"{identity}\x1f{occurrence}")
+
+
+_MASKED_FIELDS = ("table_label", "theme", "district", "stakeholder_group", "heading_path", "source_position")
+
+
+def _pseudonymise_metadata(parsed_files: Sequence[_ParsedFile], pseudonymiser: Pseudonymiser) -> dict[int, Counter[str]]:
+    """Mask personal data outside the note text like the text itself, before anything is stored.
+
+    Headings, metadata columns (table, group, district, theme, also when the manifest gave
+    them), the file name (the report's and each note's provenance) and the report's reasons
+    and error. A file name is read with "_" as a space ("Protokoll_Frau_Yilmaz.md"); when
+    something is masked the readable form is kept ("Protokoll Frau [NAME].md"), otherwise
+    the name stays as it was. Returns the masked spans per file (``id`` of its parsed file),
+    each distinct value counted once.
+    """
+    names = {p.source.name: _readable_file_name(p.source.name) for p in parsed_files}
+    values = sorted({v for p in parsed_files for n in p.notes for f in _MASKED_FIELDS if isinstance(v := n.row.get(f), str)}
+                    | set(names.values()))
+    masked = dict(zip(values, pseudonymiser.pseudonymise_texts(values), strict=True)) if values else {}
+
+    def changed(value: str) -> str:
+        return masked[value].text if value in masked else value
+
+    counts: dict[int, Counter[str]] = {}
+    for parsed in parsed_files:
+        raw_name, readable = parsed.source.name, names[parsed.source.name]
+        name = changed(readable) + _suffix(raw_name) if changed(readable) != readable else raw_name
+        counted: set[str] = {readable}
+        for note in parsed.notes:
+            note.row["source_file"] = name[-500:]
+            for f in _MASKED_FIELDS:
+                value = note.row.get(f)
+                if isinstance(value, str):
+                    note.row[f] = changed(value)
+                    counted.add(value)
+        report = parsed.report
+        report.file = name
+        # reasons quote the file name and, now and then, a cell: masked like everything else
+        texts = [r.replace(raw_name, name) for r in report.reasons]
+        if report.error:
+            texts.append(report.error.replace(raw_name, name))
+        results = pseudonymiser.pseudonymise_texts(texts) if texts else []
+        report.reasons = [r.text for r in results[: len(report.reasons)]]
+        if report.error:
+            report.error = results[-1].text
+        file_counts: Counter[str] = Counter()
+        for value in counted:
+            if value in masked:
+                file_counts.update(masked[value].counts)
+        counts[id(parsed)] = file_counts
+    return counts
+
+
+def _suffix(name: str) -> str:
+    base = name.rsplit("/", 1)[-1]
+    return "." + base.rsplit(".", 1)[1] if "." in base.strip(".") else ""
+
+
+def _readable_file_name(name: str) -> str:
+    """The file name without its suffix, "_" read as a space: what a pseudonymiser can read."""
+    suffix = _suffix(name)
+    return (name[: -len(suffix)] if suffix else name).replace("_", " ")
 
 
 # -- the batch ---------------------------------------------------------------
@@ -805,7 +868,7 @@ def import_sources(
                 parsed.report.duplicates = len(rows) - len(fresh)
                 if fresh and not dry_run:
                     batch = {
-                        "source_file": parsed.source.name[-500:], "file_sha256": parsed.sha256,
+                        "source_file": parsed.report.file[-500:], "file_sha256": parsed.sha256,
                         "n_rows": parsed.report.rows, "n_imported": len(fresh),
                         "n_duplicates": len(rows) - len(fresh), "n_empty": parsed.report.empty,
                         "n_failed": parsed.report.failed, "report": parsed.report.to_dict(),
