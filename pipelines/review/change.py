@@ -20,7 +20,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from models.records import Assignment, Cluster, Measure, MeasureSource, ReviewEvent, utcnow
 from pipelines.errors import ReviewConflictError
-from pipelines.review.derived import lock_clusters, refresh_derived
+from pipelines.review.concurrency import begin_write, lock_run
+from pipelines.review.derived import refresh_derived
 from pipelines.review.reads import ReviewReader
 
 logger = logging.getLogger(__name__)
@@ -58,8 +59,9 @@ class Change:
                                  action=self.action, target_type=self.target_type, target_id=self.target_id,
                                  payload={})
         try:
-            # all rows a change may touch, in one fixed order, before it touches any
-            lock_clusters(self.session, self.service.run_id(self.session))
+            # the same locks in the same order for every change, before it reads what it decides on
+            begin_write(self.session)
+            lock_run(self.session, self.service.run_id(self.session))
         except BaseException as exc:
             self._transaction.__exit__(type(exc), exc, exc.__traceback__)
             raise
@@ -75,6 +77,7 @@ class Change:
                     raise _conflict() from failure
                 raise
             self._transaction.__exit__(None, None, None)
+            self.service.commits = getattr(self.service, "commits", 0) + 1
             logger.info("%s: %s %s %s", self.service.actor, self.action, self.target_type, self._logged_target)
             return False
         self._transaction.__exit__(exc_type, exc, tb)  # rolls back

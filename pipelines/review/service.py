@@ -28,7 +28,8 @@ from models.queries import MEASURE_STATUSES
 from models.records import Assignment, Cluster, Measure, MeasureSource, ReviewEvent, utcnow
 from pipelines.errors import InputError, ReviewConflictError
 from pipelines.review.change import MAX_LABEL_CHARS, Change, restore
-from pipelines.review.derived import lock_clusters, refresh_derived
+from pipelines.review.concurrency import begin_write, lock_run, retried
+from pipelines.review.derived import refresh_derived
 from pipelines.review.reads import ReviewReader
 from pipelines.review.views import ClusterView, EventView, MeasureView, event_view, summary
 
@@ -84,10 +85,16 @@ class ReviewService(ReviewReader):
         conference: name of an analysed conference.
         actor: the name the person entered; it goes into the audit log.
         ranking: weights for re-ranking after a change of membership.
+
+    Every change runs under :func:`~pipelines.review.concurrency.retried`: the same
+    lock order for all, and a bounded retry on a deadlock or a busy database.
     """
+
+    commits = 0  # changes this object committed; a failure after a commit is never retried
 
     # -- cluster changes -----------------------------------------------------------
 
+    @retried
     def rename(self, cluster_id: int, label: str, expected_version: int) -> ClusterView:
         label = " ".join(label.split())
         if not label:
@@ -100,6 +107,7 @@ class ReviewService(ReviewReader):
             cluster.label, cluster.label_source, cluster.reviewed = label, "staff", True
         return self.cluster(cluster_id)
 
+    @retried
     def set_locked(self, cluster_id: int, locked: bool, expected_version: int) -> ClusterView:
         with Change(self, "lock", "cluster", cluster_id) as change:
             cluster = change.cluster(cluster_id, expected_version)
@@ -107,6 +115,7 @@ class ReviewService(ReviewReader):
             cluster.locked, cluster.reviewed = locked, True
         return self.cluster(cluster_id)
 
+    @retried
     def set_relevant(self, cluster_id: int, relevant: bool, expected_version: int) -> ClusterView:
         with Change(self, "relevance", "cluster", cluster_id) as change:
             cluster = change.cluster(cluster_id, expected_version)
@@ -114,6 +123,7 @@ class ReviewService(ReviewReader):
             cluster.relevant, cluster.reviewed = relevant, True
         return self.cluster(cluster_id)
 
+    @retried
     def merge(self, versions: Mapping[int, int], label: str | None = None) -> ClusterView:
         """Merge clusters into the first of ``versions`` (cluster id → version seen).
 
@@ -141,6 +151,7 @@ class ReviewService(ReviewReader):
             target.reviewed = True
         return self.cluster(target_id)
 
+    @retried
     def split(self, cluster_id: int, member_ids: Sequence[int], label: str, expected_version: int) -> ClusterView:
         """Move the chosen members of a cluster into a new cluster named ``label``."""
         label = " ".join(label.split())
@@ -163,6 +174,7 @@ class ReviewService(ReviewReader):
             source.reviewed = True
         return self.cluster(new_id)
 
+    @retried
     def move(self, contribution_id: int, to_cluster_id: int, versions: Mapping[int, int]) -> ClusterView:
         """Move one contribution to another cluster of the same run.
 
@@ -190,6 +202,7 @@ class ReviewService(ReviewReader):
 
     # -- measures ------------------------------------------------------------------
 
+    @retried
     def promote(self, cluster_ids: Sequence[int], measure: MeasureInput) -> MeasureView:
         """Create a measure from one or more clusters; the clusters count as reviewed."""
         if not cluster_ids:
@@ -218,6 +231,7 @@ class ReviewService(ReviewReader):
             measure_id = record.id
         return self.measure(measure_id)
 
+    @retried
     def update_measure(self, measure_id: int, measure: MeasureInput, expected_version: int) -> MeasureView:
         values = measure.checked()
         with Change(self, "update_measure", "measure", measure_id) as change:
@@ -233,6 +247,7 @@ class ReviewService(ReviewReader):
 
     # -- undo ----------------------------------------------------------------------
 
+    @retried
     def undo_last(self) -> EventView:
         """Undo the newest change of this conference that is not yet undone.
 
@@ -241,6 +256,9 @@ class ReviewService(ReviewReader):
             ReviewConflictError: a record changed after the event in a way undo cannot see.
         """
         with self.store.transaction() as session:
+            # lock first, then pick the event: two people undoing at once undo two events, not one twice
+            begin_write(session)
+            lock_run(session, self.run_id(session))
             event = session.scalar(
                 select(ReviewEvent).where(ReviewEvent.conference_id == self.conference_id,
                                           ReviewEvent.undone.is_(False), ReviewEvent.action != "undo")
@@ -253,8 +271,6 @@ class ReviewService(ReviewReader):
                 raise InputError("Die letzte Änderung gehört zu einer älteren Analyse und kann nicht mehr "
                                  "rückgängig gemacht werden.")
             try:
-                if before.get("run_id") is not None:
-                    lock_clusters(session, before["run_id"])
                 restore(session, before)
                 event.undone = True
                 session.add(ReviewEvent(
@@ -268,5 +284,7 @@ class ReviewService(ReviewReader):
             except StaleDataError as exc:
                 raise ReviewConflictError(
                     "Rückgängig nicht möglich: jemand hat die Daten gerade geändert. Bitte neu laden.") from exc
-            logger.info("%s undid event %d (%s)", self.actor, event.id, event.action)
-            return event_view(event)
+            view = event_view(event)
+        self.commits += 1
+        logger.info("%s undid event %d (%s)", self.actor, view.id, view.action)
+        return view
