@@ -11,7 +11,7 @@ one audit event, and a snapshot of the state before it that :func:`restore` puts
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -51,6 +51,10 @@ class Change:
         self._snapshots: dict[str, Any] = {"clusters": {}, "measures": {}, "assignments": {},
                                            "new_clusters": [], "measure_links": []}
         self._derived: set[int] = set()
+        #: reads what the change returns, in its transaction after the derived figures, before the commit:
+        #: read after the commit, a colleague's merge or undo in between would report a saved change as failed
+        self.view: Callable[[Session], Any] | None = None
+        self.result: Any = None
 
     def __enter__(self) -> Change:
         self._transaction = self.service.store.transaction()
@@ -95,6 +99,8 @@ class Change:
         self.session.add(self.event)
         self.session.flush()
         self._logged_target = self.event.target_id
+        if self.view is not None:
+            self.result = self.view(self.session)
 
     def cluster(self, cluster_id: int, expected_version: int | None) -> Cluster:
         cluster = self.service.cluster_record(self.session, cluster_id)

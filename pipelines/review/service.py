@@ -102,26 +102,29 @@ class ReviewService(ReviewReader):
         if len(label) > MAX_LABEL_CHARS:
             raise InputError(f"Der Name ist zu lang (höchstens {MAX_LABEL_CHARS} Zeichen).")
         with Change(self, "rename", "cluster", cluster_id) as change:
+            change.view = lambda session: self.cluster_in(session, cluster_id)
             cluster = change.cluster(cluster_id, expected_version)
             change.payload["from"], change.payload["to"] = cluster.label, label
             cluster.label, cluster.label_source, cluster.reviewed = label, "staff", True
-        return self.cluster(cluster_id)
+        return change.result
 
     @retried
     def set_locked(self, cluster_id: int, locked: bool, expected_version: int) -> ClusterView:
         with Change(self, "lock", "cluster", cluster_id) as change:
+            change.view = lambda session: self.cluster_in(session, cluster_id)
             cluster = change.cluster(cluster_id, expected_version)
             change.payload["locked"] = locked
             cluster.locked, cluster.reviewed = locked, True
-        return self.cluster(cluster_id)
+        return change.result
 
     @retried
     def set_relevant(self, cluster_id: int, relevant: bool, expected_version: int) -> ClusterView:
         with Change(self, "relevance", "cluster", cluster_id) as change:
+            change.view = lambda session: self.cluster_in(session, cluster_id)
             cluster = change.cluster(cluster_id, expected_version)
             change.payload["relevant"] = relevant
             cluster.relevant, cluster.reviewed = relevant, True
-        return self.cluster(cluster_id)
+        return change.result
 
     @retried
     def merge(self, versions: Mapping[int, int], label: str | None = None) -> ClusterView:
@@ -135,6 +138,7 @@ class ReviewService(ReviewReader):
             raise InputError("Zum Zusammenführen bitte mindestens zwei Cluster wählen.")
         target_id = ids[0]
         with Change(self, "merge", "cluster", target_id) as change:
+            change.view = lambda session: self.cluster_in(session, target_id)
             clusters = [change.cluster(i, versions[i]) for i in ids]
             if any(c.locked for c in clusters):
                 raise InputError("Gesperrte Cluster können nicht zusammengeführt werden. Bitte zuerst entsperren.")
@@ -149,7 +153,7 @@ class ReviewService(ReviewReader):
             if label and label.strip():
                 target.label, target.label_source = " ".join(label.split())[:MAX_LABEL_CHARS], "staff"
             target.reviewed = True
-        return self.cluster(target_id)
+        return change.result
 
     @retried
     def split(self, cluster_id: int, member_ids: Sequence[int], label: str, expected_version: int) -> ClusterView:
@@ -169,10 +173,11 @@ class ReviewService(ReviewReader):
             if len(chosen) == len(members):
                 raise InputError("Es müssen Beiträge im alten Cluster bleiben. Zum Umbenennen bitte 'Umbenennen' nutzen.")
             new_id = change.new_cluster(source, label).id
+            change.view = lambda session: self.cluster_in(session, new_id)
             change.payload.update(new_cluster_id=new_id, member_ids=chosen)
             change.reassign(chosen, new_id)
             source.reviewed = True
-        return self.cluster(new_id)
+        return change.result
 
     @retried
     def move(self, contribution_id: int, to_cluster_id: int, versions: Mapping[int, int]) -> ClusterView:
@@ -181,6 +186,7 @@ class ReviewService(ReviewReader):
         ``versions`` holds the versions seen of the source and the target cluster.
         """
         with Change(self, "move", "contribution", contribution_id) as change:
+            change.view = lambda session: self.cluster_in(session, to_cluster_id)
             run_id = self.run_id(change.session)
             assignment = change.session.get(Assignment, (run_id, contribution_id))
             if assignment is None:
@@ -198,7 +204,7 @@ class ReviewService(ReviewReader):
             change.reassign([contribution_id], target.id)
             for cluster in touched:
                 cluster.reviewed = True
-        return self.cluster(to_cluster_id)
+        return change.result
 
     # -- measures ------------------------------------------------------------------
 
@@ -229,12 +235,14 @@ class ReviewService(ReviewReader):
             change.payload.update(measure_id=record.id, cluster_ids=[c.id for c in clusters], title=values["title"])
             change.created_measures.append(record.id)
             measure_id = record.id
-        return self.measure(measure_id)
+            change.view = lambda session: self.measure_in(session, measure_id)
+        return change.result
 
     @retried
     def update_measure(self, measure_id: int, measure: MeasureInput, expected_version: int) -> MeasureView:
         values = measure.checked()
         with Change(self, "update_measure", "measure", measure_id) as change:
+            change.view = lambda session: self.measure_in(session, measure_id)
             record = change.measure(measure_id, expected_version)
             changed = {k: v for k, v in values.items() if getattr(record, k) != v}
             if not changed:
@@ -243,7 +251,7 @@ class ReviewService(ReviewReader):
             for key, value in changed.items():
                 setattr(record, key, value)
             record.updated_at, record.updated_by = utcnow(), self.actor
-        return self.measure(measure_id)
+        return change.result
 
     # -- undo ----------------------------------------------------------------------
 
