@@ -283,7 +283,7 @@ def run(url: str, seed: int, processes: int, n_actions: int) -> bool:
         shutil.rmtree(home, ignore_errors=True)
     context = mp.get_context("spawn")
     barrier, results = context.Barrier(processes + 1), context.Queue()
-    workers = [context.Process(target=person, args=(i, url, seed, n_actions, barrier, results))
+    workers = [context.Process(target=person, args=(i, url, seed, n_actions, barrier, results), daemon=True)
                for i in range(processes)]
     for worker in workers:
         worker.start()
