@@ -345,3 +345,64 @@ def test_other_failures_and_failures_after_a_commit_are_not_retried(no_sleep: No
     with pytest.raises(OperationalError):
         person.change()
     assert person.calls == 1
+
+
+# -- SQLite: one writer at a time, taken at the start ------------------------------------------
+
+
+@pytest.fixture
+def two_people_on_sqlite(
+    tmp_path: Path, small_conference_csv: Path, hashing_resources: Resources, settings: Settings
+) -> Iterator[tuple[ReviewService, ReviewService]]:
+    url = f"sqlite:///{tmp_path / 'taten.sqlite'}"
+    first, second = Store(url), Store(url)
+    import_files(first, [small_conference_csv], CONFERENCE, hashing_resources.vocab)
+    analyse_conference(first, CONFERENCE, hashing_resources, settings)
+    yield ReviewService(first, CONFERENCE, "Frau Albers"), ReviewService(second, CONFERENCE, "Herr Brandt")
+    first.close()
+    second.close()
+
+
+def test_on_sqlite_a_promote_from_a_cluster_being_merged_waits_and_is_refused(
+    two_people_on_sqlite: tuple[ReviewService, ReviewService], hold: Hold
+) -> None:
+    """B's change takes the write lock before it reads, so it decides on A's merge.
+
+    SQLite shows no waiting writer, so B gets half a second to reach its wait. Had B
+    read before taking the lock (a deferred transaction), it would have seen Y unmerged
+    in that time and linked its measure to a cluster that is merged away (promoting
+    bumps no version, so no version check would have caught it).
+    """
+    albers, brandt = two_people_on_sqlite
+    x, y, _ = _two_of_one_theme(albers)
+    thread_a, a = _start("A", lambda: albers.merge({x.id: x.version, y.id: y.version}))
+    assert hold.inside.wait(30)
+    thread_b, b = _start("B", lambda: brandt.promote([y.id], MeasureInput(title="Mehr Spielplätze")))
+    time.sleep(0.5)
+    hold.go.set()
+    thread_a.join(30)
+    thread_b.join(30)
+    assert a.error is None
+    assert isinstance(b.error, ReviewConflictError)
+    assert albers.measures() == []
+    _check(albers)
+
+
+def test_on_sqlite_a_change_starts_with_begin_immediate(
+    two_people_on_sqlite: tuple[ReviewService, ReviewService]
+) -> None:
+    from sqlalchemy import event
+
+    albers, _ = two_people_on_sqlite
+    cluster = albers.clusters()[0]
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        statements.append(statement.strip())
+
+    event.listen(albers.store.engine, "before_cursor_execute", record)
+    try:
+        albers.rename(cluster.id, "Spielplätze", cluster.version)
+    finally:
+        event.remove(albers.store.engine, "before_cursor_execute", record)
+    assert statements[0] == "BEGIN IMMEDIATE"
