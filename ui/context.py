@@ -14,6 +14,7 @@ names a YAML settings file, as ``taten --config`` does).
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +31,11 @@ from ui.widgets import md
 FLASH = "_flash"
 PENDING_CONFERENCE = "_conference_pending"  # the sidebar switches to it on the next run
 READ_ONLY_ACTOR = "Ausschuss (nur lesen)"
+UNEXPECTED = ("Die Aktion ist wegen eines technischen Fehlers fehlgeschlagen ({kind}). "
+              "Bitte die Seite neu laden, prüfen, ob die Änderung gespeichert ist, und sie sonst wiederholen; "
+              "bleibt der Fehler, bitte die IT informieren (Details stehen im Protokoll des Servers).")
+
+logger = logging.getLogger(__name__)
 
 
 @st.cache_resource(show_spinner=False)
@@ -104,6 +110,7 @@ def action(call: Callable[[], Any], success: str | Callable[[Any], str]) -> dict
     ``call`` runs once when the button is clicked, before the page is drawn again;
     values it closes over were fixed when the button was drawn (the versions the
     person saw), values it reads from ``st.session_state`` are the widgets' at the click.
+    A failure that is no :class:`TatenError` is logged and shown as a German message.
     """
 
     def run() -> None:
@@ -114,6 +121,10 @@ def action(call: Callable[[], Any], success: str | Callable[[Any], str]) -> dict
             return
         except TatenError as exc:
             flash("warning", str(exc))
+            return
+        except Exception as exc:  # never a raw traceback in front of a person; the log keeps it
+            logger.exception("review action failed")
+            flash("error", UNEXPECTED.format(kind=type(exc).__name__))
             return
         flash("success", success(result) if callable(success) else success)
 

@@ -11,6 +11,8 @@ without Streamlit. Its modules, each one responsibility:
   change (transaction, version checks, audit event, undo snapshot) and ``restore``;
 - :mod:`~pipelines.review.derived` — figures and ranking that follow a change of
   membership, computed as in the analysis (:mod:`pipelines.figures`);
+- :mod:`~pipelines.review.concurrency` — several people at once: the one lock order
+  every change takes, and the bounded retry on a deadlock or a busy database;
 - :mod:`~pipelines.review.service` — :class:`ReviewService`, the review rules.
 
 Reads return frozen views, never live ORM objects.

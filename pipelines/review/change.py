@@ -11,7 +11,7 @@ one audit event, and a snapshot of the state before it that :func:`restore` puts
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -20,7 +20,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from models.records import Assignment, Cluster, Measure, MeasureSource, ReviewEvent, utcnow
 from pipelines.errors import ReviewConflictError
-from pipelines.review.derived import lock_clusters, refresh_derived
+from pipelines.review.concurrency import begin_write, lock_run
+from pipelines.review.derived import refresh_derived
 from pipelines.review.reads import ReviewReader
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,10 @@ class Change:
         self._snapshots: dict[str, Any] = {"clusters": {}, "measures": {}, "assignments": {},
                                            "new_clusters": [], "measure_links": []}
         self._derived: set[int] = set()
+        #: reads what the change returns, in its transaction after the derived figures, before the commit:
+        #: read after the commit, a colleague's merge or undo in between would report a saved change as failed
+        self.view: Callable[[Session], Any] | None = None
+        self.result: Any = None
 
     def __enter__(self) -> Change:
         self._transaction = self.service.store.transaction()
@@ -58,8 +63,9 @@ class Change:
                                  action=self.action, target_type=self.target_type, target_id=self.target_id,
                                  payload={})
         try:
-            # all rows a change may touch, in one fixed order, before it touches any
-            lock_clusters(self.session, self.service.run_id(self.session))
+            # the same locks in the same order for every change, before it reads what it decides on
+            begin_write(self.session)
+            lock_run(self.session, self.service.run_id(self.session))
         except BaseException as exc:
             self._transaction.__exit__(type(exc), exc, exc.__traceback__)
             raise
@@ -75,6 +81,7 @@ class Change:
                     raise _conflict() from failure
                 raise
             self._transaction.__exit__(None, None, None)
+            self.service.commits = getattr(self.service, "commits", 0) + 1
             logger.info("%s: %s %s %s", self.service.actor, self.action, self.target_type, self._logged_target)
             return False
         self._transaction.__exit__(exc_type, exc, tb)  # rolls back
@@ -92,6 +99,8 @@ class Change:
         self.session.add(self.event)
         self.session.flush()
         self._logged_target = self.event.target_id
+        if self.view is not None:
+            self.result = self.view(self.session)
 
     def cluster(self, cluster_id: int, expected_version: int | None) -> Cluster:
         cluster = self.service.cluster_record(self.session, cluster_id)

@@ -89,12 +89,16 @@ class ReviewReader:
     def cluster(self, cluster_id: int) -> ClusterView:
         """One cluster with every member and its source."""
         with self.store.transaction() as session:
-            cluster = self.cluster_record(session, cluster_id)
-            members = self.members_of(session, cluster.run_id, [cluster.id])
-            reps = self._representatives(session, [cluster])
-            measures = self._measure_ids(session, [cluster.id])
-            return cluster_view(cluster, reps.get(cluster.id, ()), members.get(cluster.id, ()),
-                                 measures.get(cluster.id, ()))
+            return self.cluster_in(session, cluster_id)
+
+    def cluster_in(self, session: Session, cluster_id: int) -> ClusterView:
+        """:meth:`cluster` read in ``session`` (a change reads its result before it commits)."""
+        cluster = self.cluster_record(session, cluster_id)
+        members = self.members_of(session, cluster.run_id, [cluster.id])
+        reps = self._representatives(session, [cluster])
+        measures = self._measure_ids(session, [cluster.id])
+        return cluster_view(cluster, reps.get(cluster.id, ()), members.get(cluster.id, ()),
+                            measures.get(cluster.id, ()))
 
     def members(self, cluster_id: int) -> list[MemberView]:
         return list(self.cluster(cluster_id).members)
@@ -182,7 +186,11 @@ class ReviewReader:
 
     def measure(self, measure_id: int) -> MeasureView:
         with self.store.transaction() as session:
-            return self._measure_view(session, self.measure_record(session, measure_id), with_sources=True)
+            return self.measure_in(session, measure_id)
+
+    def measure_in(self, session: Session, measure_id: int) -> MeasureView:
+        """:meth:`measure` read in ``session``."""
+        return self._measure_view(session, self.measure_record(session, measure_id), with_sources=True)
 
     def events(self, limit: int = 50) -> list[EventView]:
         """The audit log, newest first."""

@@ -28,7 +28,8 @@ from models.queries import MEASURE_STATUSES
 from models.records import Assignment, Cluster, Measure, MeasureSource, ReviewEvent, utcnow
 from pipelines.errors import InputError, ReviewConflictError
 from pipelines.review.change import MAX_LABEL_CHARS, Change, restore
-from pipelines.review.derived import lock_clusters, refresh_derived
+from pipelines.review.concurrency import begin_write, lock_run, retried
+from pipelines.review.derived import refresh_derived
 from pipelines.review.reads import ReviewReader
 from pipelines.review.views import ClusterView, EventView, MeasureView, event_view, summary
 
@@ -84,10 +85,16 @@ class ReviewService(ReviewReader):
         conference: name of an analysed conference.
         actor: the name the person entered; it goes into the audit log.
         ranking: weights for re-ranking after a change of membership.
+
+    Every change runs under :func:`~pipelines.review.concurrency.retried`: the same
+    lock order for all, and a bounded retry on a deadlock or a busy database.
     """
+
+    commits = 0  # changes this object committed; a failure after a commit is never retried
 
     # -- cluster changes -----------------------------------------------------------
 
+    @retried
     def rename(self, cluster_id: int, label: str, expected_version: int) -> ClusterView:
         label = " ".join(label.split())
         if not label:
@@ -95,25 +102,31 @@ class ReviewService(ReviewReader):
         if len(label) > MAX_LABEL_CHARS:
             raise InputError(f"Der Name ist zu lang (höchstens {MAX_LABEL_CHARS} Zeichen).")
         with Change(self, "rename", "cluster", cluster_id) as change:
+            change.view = lambda session: self.cluster_in(session, cluster_id)
             cluster = change.cluster(cluster_id, expected_version)
             change.payload["from"], change.payload["to"] = cluster.label, label
             cluster.label, cluster.label_source, cluster.reviewed = label, "staff", True
-        return self.cluster(cluster_id)
+        return change.result
 
+    @retried
     def set_locked(self, cluster_id: int, locked: bool, expected_version: int) -> ClusterView:
         with Change(self, "lock", "cluster", cluster_id) as change:
+            change.view = lambda session: self.cluster_in(session, cluster_id)
             cluster = change.cluster(cluster_id, expected_version)
             change.payload["locked"] = locked
             cluster.locked, cluster.reviewed = locked, True
-        return self.cluster(cluster_id)
+        return change.result
 
+    @retried
     def set_relevant(self, cluster_id: int, relevant: bool, expected_version: int) -> ClusterView:
         with Change(self, "relevance", "cluster", cluster_id) as change:
+            change.view = lambda session: self.cluster_in(session, cluster_id)
             cluster = change.cluster(cluster_id, expected_version)
             change.payload["relevant"] = relevant
             cluster.relevant, cluster.reviewed = relevant, True
-        return self.cluster(cluster_id)
+        return change.result
 
+    @retried
     def merge(self, versions: Mapping[int, int], label: str | None = None) -> ClusterView:
         """Merge clusters into the first of ``versions`` (cluster id → version seen).
 
@@ -125,6 +138,7 @@ class ReviewService(ReviewReader):
             raise InputError("Zum Zusammenführen bitte mindestens zwei Cluster wählen.")
         target_id = ids[0]
         with Change(self, "merge", "cluster", target_id) as change:
+            change.view = lambda session: self.cluster_in(session, target_id)
             clusters = [change.cluster(i, versions[i]) for i in ids]
             if any(c.locked for c in clusters):
                 raise InputError("Gesperrte Cluster können nicht zusammengeführt werden. Bitte zuerst entsperren.")
@@ -139,8 +153,9 @@ class ReviewService(ReviewReader):
             if label and label.strip():
                 target.label, target.label_source = " ".join(label.split())[:MAX_LABEL_CHARS], "staff"
             target.reviewed = True
-        return self.cluster(target_id)
+        return change.result
 
+    @retried
     def split(self, cluster_id: int, member_ids: Sequence[int], label: str, expected_version: int) -> ClusterView:
         """Move the chosen members of a cluster into a new cluster named ``label``."""
         label = " ".join(label.split())
@@ -158,17 +173,20 @@ class ReviewService(ReviewReader):
             if len(chosen) == len(members):
                 raise InputError("Es müssen Beiträge im alten Cluster bleiben. Zum Umbenennen bitte 'Umbenennen' nutzen.")
             new_id = change.new_cluster(source, label).id
+            change.view = lambda session: self.cluster_in(session, new_id)
             change.payload.update(new_cluster_id=new_id, member_ids=chosen)
             change.reassign(chosen, new_id)
             source.reviewed = True
-        return self.cluster(new_id)
+        return change.result
 
+    @retried
     def move(self, contribution_id: int, to_cluster_id: int, versions: Mapping[int, int]) -> ClusterView:
         """Move one contribution to another cluster of the same run.
 
         ``versions`` holds the versions seen of the source and the target cluster.
         """
         with Change(self, "move", "contribution", contribution_id) as change:
+            change.view = lambda session: self.cluster_in(session, to_cluster_id)
             run_id = self.run_id(change.session)
             assignment = change.session.get(Assignment, (run_id, contribution_id))
             if assignment is None:
@@ -186,10 +204,11 @@ class ReviewService(ReviewReader):
             change.reassign([contribution_id], target.id)
             for cluster in touched:
                 cluster.reviewed = True
-        return self.cluster(to_cluster_id)
+        return change.result
 
     # -- measures ------------------------------------------------------------------
 
+    @retried
     def promote(self, cluster_ids: Sequence[int], measure: MeasureInput) -> MeasureView:
         """Create a measure from one or more clusters; the clusters count as reviewed."""
         if not cluster_ids:
@@ -216,11 +235,14 @@ class ReviewService(ReviewReader):
             change.payload.update(measure_id=record.id, cluster_ids=[c.id for c in clusters], title=values["title"])
             change.created_measures.append(record.id)
             measure_id = record.id
-        return self.measure(measure_id)
+            change.view = lambda session: self.measure_in(session, measure_id)
+        return change.result
 
+    @retried
     def update_measure(self, measure_id: int, measure: MeasureInput, expected_version: int) -> MeasureView:
         values = measure.checked()
         with Change(self, "update_measure", "measure", measure_id) as change:
+            change.view = lambda session: self.measure_in(session, measure_id)
             record = change.measure(measure_id, expected_version)
             changed = {k: v for k, v in values.items() if getattr(record, k) != v}
             if not changed:
@@ -229,10 +251,11 @@ class ReviewService(ReviewReader):
             for key, value in changed.items():
                 setattr(record, key, value)
             record.updated_at, record.updated_by = utcnow(), self.actor
-        return self.measure(measure_id)
+        return change.result
 
     # -- undo ----------------------------------------------------------------------
 
+    @retried
     def undo_last(self) -> EventView:
         """Undo the newest change of this conference that is not yet undone.
 
@@ -241,6 +264,9 @@ class ReviewService(ReviewReader):
             ReviewConflictError: a record changed after the event in a way undo cannot see.
         """
         with self.store.transaction() as session:
+            # lock first, then pick the event: two people undoing at once undo two events, not one twice
+            begin_write(session)
+            lock_run(session, self.run_id(session))
             event = session.scalar(
                 select(ReviewEvent).where(ReviewEvent.conference_id == self.conference_id,
                                           ReviewEvent.undone.is_(False), ReviewEvent.action != "undo")
@@ -253,8 +279,6 @@ class ReviewService(ReviewReader):
                 raise InputError("Die letzte Änderung gehört zu einer älteren Analyse und kann nicht mehr "
                                  "rückgängig gemacht werden.")
             try:
-                if before.get("run_id") is not None:
-                    lock_clusters(session, before["run_id"])
                 restore(session, before)
                 event.undone = True
                 session.add(ReviewEvent(
@@ -268,5 +292,7 @@ class ReviewService(ReviewReader):
             except StaleDataError as exc:
                 raise ReviewConflictError(
                     "Rückgängig nicht möglich: jemand hat die Daten gerade geändert. Bitte neu laden.") from exc
-            logger.info("%s undid event %d (%s)", self.actor, event.id, event.action)
-            return event_view(event)
+            view = event_view(event)
+        self.commits += 1
+        logger.info("%s undid event %d (%s)", self.actor, view.id, view.action)
+        return view
