@@ -31,12 +31,9 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
-import os
 import random
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -49,6 +46,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+from local_postgres import postgres_bin, throwaway_postgres  # noqa: E402
 
 DEMO_CSV = REPO / "data" / "demo" / "sozialraumkonferenz_2026.csv"
 CONFERENCE = "Stresstest Sozialraumkonferenz"
@@ -58,37 +56,6 @@ STALE_READ = 0.3  # share of actions taken on a view read before the previous ac
 
 
 # -- database ---------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def throwaway_postgres() -> Iterator[str]:
-    """A PostgreSQL server on loopback for the length of the block (as in tests/conftest.py)."""
-    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-    if not candidates:
-        sys.exit("PostgreSQL is not installed (apt-get install postgresql), or pass --database-url")
-    bin_dir = candidates[-1].parent
-    root = Path(tempfile.mkdtemp(prefix="taten-stress-pg-"))
-    data, port = root / "data", _free_port()
-    as_user: list[str] = []
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres", "postgres")
-        as_user = ["runuser", "-u", "postgres", "--"]
-    subprocess.run([*as_user, str(bin_dir / "initdb"), "-D", str(data), "-U", "taten", "--auth=trust", "-E", "UTF8"],
-                   check=True, capture_output=True)
-    subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w", "-o",
-                    f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
-                   check=True, capture_output=True)
-    try:
-        yield f"postgresql+psycopg://taten@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"], capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def fresh_postgres_database(server_url: str, seed: int) -> str:
@@ -339,7 +306,9 @@ def main() -> None:
         elif args.database_url:
             yield args.database_url
         else:
-            with throwaway_postgres() as url:
+            if postgres_bin() is None:
+                sys.exit("PostgreSQL is not installed (apt-get install postgresql), or pass --database-url")
+            with throwaway_postgres(prefix="taten-stress-pg-") as url:
                 yield url
 
     passed = True

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -29,6 +27,8 @@ from pipelines.resources import Resources, build_resources
 from pipelines.settings import Settings, load_settings
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "scripts"))
+from local_postgres import free_port, postgres_bin, throwaway_postgres  # noqa: E402
 DEMO_CSV = REPO / "data" / "demo" / "sozialraumkonferenz_2026.csv"
 KOMMUKI = REPO.parent / "shared" / "eval" / "kommuki" / "kommuki_ideas_single_topic.csv"
 
@@ -68,41 +68,16 @@ def hashing_resources() -> Resources:
 
 
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _pg_bin() -> Path | None:
-    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-    return candidates[-1].parent if candidates else None
+    return free_port()
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A real PostgreSQL server on loopback for the whole session."""
-    bin_dir = _pg_bin()
-    if bin_dir is None:
+    if postgres_bin() is None:
         pytest.fail("PostgreSQL is not installed; run `make test`, which installs it with apt")
-    root = Path(tempfile.mkdtemp(prefix="taten-pg-"))
-    data, port = root / "data", _free_port()
-    as_user: list[str] = []
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres", "postgres")
-        as_user = ["runuser", "-u", "postgres", "--"]
-    subprocess.run([*as_user, str(bin_dir / "initdb"), "-D", str(data), "-U", "taten", "--auth=trust", "-E", "UTF8"],
-                   check=True, capture_output=True)
-    subprocess.run(
-        [*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w", "-o",
-         f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
-        check=True, capture_output=True,
-    )
-    url = f"postgresql+psycopg://taten@127.0.0.1:{port}/postgres"
-    try:
+    with throwaway_postgres() as url:
         yield url
-    finally:
-        subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"], capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
 
 
 _db_counter = iter(range(10**6))
