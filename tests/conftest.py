@@ -67,10 +67,6 @@ def hashing_resources() -> Resources:
     return build_resources(load_settings(embedding={"model": "hashing"}), embedder=HashingEmbedder())
 
 
-def _free_port() -> int:
-    return free_port()
-
-
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A real PostgreSQL server on loopback for the whole session."""
@@ -229,7 +225,7 @@ def serve_workbench(database_url: str, home: Path) -> Iterator[str]:
     server's output goes to ``home/streamlit.log`` and is shown when it fails.
     """
     home.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "TATEN_HOME": str(home), "TATEN_DATABASE_URL": database_url,
            "TATEN_EMBEDDING__MODEL": "hashing", "PYTHONUNBUFFERED": "1"}
     log = home / "streamlit.log"

@@ -21,16 +21,9 @@ from models.errors import StorageError, TatenError
 from models.records import Conference
 from models.storage_errors import display_url, storage_error
 from models.store import Store
+from local_postgres import free_port  # scripts/, put on the path by tests/conftest.py
 
 PASSWORD = "Geheim-Passwort-42"
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _open_fails(url: str) -> str:
@@ -66,7 +59,7 @@ def test_display_url_hides_the_password() -> None:
 
 
 def test_closed_port_says_the_server_takes_no_connection() -> None:
-    port = _free_port()
+    port = free_port()
     message = _open_fails(f"postgresql+psycopg://taten:{PASSWORD}@127.0.0.1:{port}/taten")
     assert message.startswith(f"PostgreSQL auf 127.0.0.1:{port} nimmt keine Verbindung an")
 

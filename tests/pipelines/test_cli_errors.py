@@ -7,7 +7,6 @@ mount a tmpfs and is skipped without it (tests/models covers its errno).
 from __future__ import annotations
 
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -19,15 +18,10 @@ from typer.testing import CliRunner
 
 from models.store import Store
 from pipelines.cli import app
+from local_postgres import free_port  # scripts/, put on the path by tests/conftest.py
 
 CONFERENCE = "Kleine Konferenz"
 PASSWORD = "Geheim-Passwort-42"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _not_a_database(tmp: Path) -> str:
@@ -60,7 +54,7 @@ def _read_only(tmp: Path) -> str:
 
 # name → (make the URL in tmp_path, the words the error line must contain)
 SETUPS: dict[str, tuple[Callable[[Path], str], str]] = {
-    "closed port": (lambda _: f"postgresql+psycopg://taten:{PASSWORD}@127.0.0.1:{_free_port()}/taten",
+    "closed port": (lambda _: f"postgresql+psycopg://taten:{PASSWORD}@127.0.0.1:{free_port()}/taten",
                     "nimmt keine Verbindung an"),
     "unknown host": (lambda _: f"postgresql+psycopg://taten:{PASSWORD}@gibt-es-nicht.invalid/taten",
                      "Den Datenbankserver „gibt-es-nicht.invalid“ gibt es nicht"),
@@ -179,7 +173,7 @@ def test_full_disk_is_one_german_line(runner: CliRunner, taten_home: Path, tiny_
 
 def test_real_process_prints_one_line_for_a_closed_port(taten_home: Path) -> None:
     environment = {**os.environ, "TATEN_HOME": str(taten_home), "TATEN_EMBEDDING__MODEL": "hashing",
-                   "TATEN_DATABASE_URL": f"postgresql+psycopg://taten:{PASSWORD}@127.0.0.1:{_free_port()}/taten"}
+                   "TATEN_DATABASE_URL": f"postgresql+psycopg://taten:{PASSWORD}@127.0.0.1:{free_port()}/taten"}
 
     done = subprocess.run([sys.executable, "-m", "pipelines.cli", "concerns", "-c", CONFERENCE],
                           capture_output=True, text=True, env=environment, timeout=300)
