@@ -234,6 +234,8 @@ class ReviewEvent(Base):
     target_id: Mapped[int | None] = mapped_column(Integer)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     undone: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: the key of the form submission that wrote this event; a second submission with it writes nothing
+    request_key: Mapped[str | None] = mapped_column(String(100), unique=True, index=True)
 
 
 class Embedding(Base):

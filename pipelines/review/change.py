@@ -5,7 +5,12 @@ one audit event, and a snapshot of the state before it that :func:`restore` puts
   person saw; when the record has moved on since, the change is refused with
   :class:`ReviewConflictError` and nothing is written (optimistic locking).
 - The event's payload holds the state before the change (``before``); undo
-  restores it and refreshes the derived figures of the clusters it touched.
+  restores it and refreshes the derived figures of the clusters it touched;
+  :func:`changed_since` tells whether a later change wrote the same records.
+- A change may carry the key of the form submission that asked for it
+  (``request_key``). A second change with a key already stored writes nothing and
+  raises :class:`AlreadyApplied`, which names what the first one returned: a
+  double click creates one record.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from models.records import Assignment, Cluster, Measure, MeasureSource, ReviewEvent, utcnow
-from pipelines.errors import ReviewConflictError
+from pipelines.errors import InputError, ReviewConflictError
 from pipelines.review.concurrency import begin_write, lock_run
 from pipelines.review.derived import refresh_derived
 from pipelines.review.reads import ReviewReader
@@ -32,6 +37,15 @@ MEASURE_FIELDS = (
 MAX_LABEL_CHARS = 300
 
 
+class AlreadyApplied(Exception):  # noqa: N818 - a signal, not an error: the service answers with the first result
+    """The submission's request key is already stored: ``result`` is ``["cluster" | "measure", id]`` or None."""
+
+    def __init__(self, event_id: int, result: list[Any] | None) -> None:
+        super().__init__(f"request already applied as event {event_id}")
+        self.event_id = event_id
+        self.result = result
+
+
 class Change:
     """One review change: a transaction, the version checks, the event and its undo snapshot.
 
@@ -41,8 +55,10 @@ class Change:
     when the body raises, nothing is.
     """
 
-    def __init__(self, service: ReviewReader, action: str, target_type: str, target_id: int | None) -> None:
+    def __init__(self, service: ReviewReader, action: str, target_type: str, target_id: int | None,
+                 request_key: str | None = None) -> None:
         self.service = service
+        self.request_key = request_key or None
         self.action = action
         self.target_type = target_type
         self.target_id = target_id
@@ -61,11 +77,16 @@ class Change:
         self.session = self._transaction.__enter__()
         self.event = ReviewEvent(conference_id=self.service.conference_id, actor=self.service.actor, at=utcnow(),
                                  action=self.action, target_type=self.target_type, target_id=self.target_id,
-                                 payload={})
+                                 payload={}, request_key=self.request_key)
         try:
             # the same locks in the same order for every change, before it reads what it decides on
             begin_write(self.session)
             lock_run(self.session, self.service.run_id(self.session))
+            # under the locks: of two submissions with one key, the second sees the first's event
+            done = None if self.request_key is None else self.session.scalar(
+                select(ReviewEvent).where(ReviewEvent.request_key == self.request_key))
+            if done is not None:
+                raise AlreadyApplied(done.id, (done.payload or {}).get("result"))
         except BaseException as exc:
             self._transaction.__exit__(type(exc), exc, exc.__traceback__)
             raise
@@ -95,12 +116,23 @@ class Change:
         refresh_derived(self.session, run_id, sorted(self._derived), self.service.ranking)
         snapshot = {**self._snapshots, "run_id": run_id, "derived_ids": sorted(self._derived),
                     "new_measures": self.created_measures}
+        redo_of = getattr(self.service, "redo_of", None)
+        if redo_of is not None:
+            undo = self.session.get(ReviewEvent, redo_of)
+            if undo is None or undo.undone:
+                raise InputError("Diese Änderung wurde schon wiederhergestellt.")
+            undo.undone = True  # the undo is itself undone: the change is back
+            self.payload["redo_of"] = redo_of
         self.event.payload = {**self.payload, "before": snapshot}
         self.session.add(self.event)
         self.session.flush()
         self._logged_target = self.event.target_id
         if self.view is not None:
             self.result = self.view(self.session)
+            kind = {"ClusterView": "cluster", "MeasureView": "measure"}.get(type(self.result).__name__)
+            if kind is not None:  # what a second submission with the same key answers
+                self.event.payload = {**self.event.payload, "result": [kind, self.result.id]}
+                self.session.flush()
 
     def cluster(self, cluster_id: int, expected_version: int | None) -> Cluster:
         cluster = self.service.cluster_record(self.session, cluster_id)
@@ -183,6 +215,26 @@ def cluster_state(cluster: Cluster) -> dict[str, Any]:
 
 def _jsonable(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
+
+
+def touched(payload: Mapping[str, Any]) -> set[tuple[str, int]]:
+    """The records a change wrote, as (German kind, id): clusters, measures, notes moved."""
+    before = payload.get("before", {})
+    return ({("Cluster", int(i)) for i in [*before.get("clusters", {}), *before.get("new_clusters", [])]}
+            | {("Maßnahme", int(i)) for i in [*before.get("measures", {}), *before.get("new_measures", [])]}
+            | {("Beitrag", int(i)) for i in before.get("assignments", {})})
+
+
+def changed_since(session: Session, event: ReviewEvent) -> list[str]:
+    """Records of ``event`` that a later change still in force also wrote, in German ("Cluster 4")."""
+    mine = touched(event.payload or {})
+    later = session.scalars(select(ReviewEvent.payload).where(
+        ReviewEvent.conference_id == event.conference_id, ReviewEvent.id > event.id,
+        ReviewEvent.undone.is_(False), ReviewEvent.action != "undo"))
+    overlap: set[tuple[str, int]] = set()
+    for payload in later:
+        overlap |= mine & touched(payload or {})
+    return [f"{kind} {ident}" for kind, ident in sorted(overlap)]
 
 
 def restore(session: Session, before: Mapping[str, Any]) -> None:

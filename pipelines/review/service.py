@@ -3,6 +3,12 @@
 - Each change is one :class:`~pipelines.review.change.Change`: one transaction,
   one :class:`ReviewEvent` (who, when, what) whose payload holds the state before
   the change; :meth:`ReviewService.undo_last` restores it.
+- Undo acts on the person's own last change, never on a colleague's, and is
+  refused when someone changed the same records since; :meth:`ReviewService.redo_last`
+  applies the undone change again.
+- Every change takes an optional ``request_key``, the key of the form submission:
+  a second call with the same key writes nothing and returns what the first
+  returned, so a double click creates one record.
 - Clusters and measures carry a version number; a change names the version the
   person saw and is refused with :class:`ReviewConflictError` when the record moved on.
 - A cluster that staff touched is marked ``reviewed``; a re-analysis keeps it, its
@@ -15,11 +21,13 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import Counter
+from collections.abc import Callable
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
@@ -27,11 +35,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from models.queries import MEASURE_STATUSES
 from models.records import Assignment, Cluster, Measure, MeasureSource, ReviewEvent, utcnow
 from pipelines.errors import InputError, ReviewConflictError
-from pipelines.review.change import MAX_LABEL_CHARS, Change, restore
+from pipelines.review.change import MAX_LABEL_CHARS, AlreadyApplied, Change, changed_since, restore
 from pipelines.review.concurrency import begin_write, lock_run, retried
 from pipelines.review.derived import refresh_derived
 from pipelines.review.reads import ReviewReader
 from pipelines.review.views import ClusterView, EventView, MeasureView, event_view, summary
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +81,22 @@ class MeasureInput:
         }
 
 
+def once(method: F) -> F:
+    """A change that a second submission with the same ``request_key`` does not repeat: it answers
+    with the current view of what the first submission made."""
+
+    @functools.wraps(method)
+    def wrapper(self: ReviewService, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except AlreadyApplied as done:
+            logger.info("%s: %s with a used request key, event %d: not applied again", self.actor,
+                        method.__name__, done.event_id)
+            return self.replayed(done.result)
+
+    return wrapper  # type: ignore[return-value]
+
+
 def _blank(value: str | None) -> str | None:
     value = (value or "").strip()
     return value or None
@@ -94,40 +120,48 @@ class ReviewService(ReviewReader):
 
     # -- cluster changes -----------------------------------------------------------
 
+    @once
     @retried
-    def rename(self, cluster_id: int, label: str, expected_version: int) -> ClusterView:
+    def rename(self, cluster_id: int, label: str, expected_version: int, *,
+               request_key: str | None = None) -> ClusterView:
         label = " ".join(label.split())
         if not label:
             raise InputError("Der neue Name ist leer.")
         if len(label) > MAX_LABEL_CHARS:
             raise InputError(f"Der Name ist zu lang (höchstens {MAX_LABEL_CHARS} Zeichen).")
-        with Change(self, "rename", "cluster", cluster_id) as change:
+        with Change(self, "rename", "cluster", cluster_id, request_key) as change:
             change.view = lambda session: self.cluster_in(session, cluster_id)
             cluster = change.cluster(cluster_id, expected_version)
             change.payload["from"], change.payload["to"] = cluster.label, label
             cluster.label, cluster.label_source, cluster.reviewed = label, "staff", True
         return change.result
 
+    @once
     @retried
-    def set_locked(self, cluster_id: int, locked: bool, expected_version: int) -> ClusterView:
-        with Change(self, "lock", "cluster", cluster_id) as change:
+    def set_locked(self, cluster_id: int, locked: bool, expected_version: int, *,
+                   request_key: str | None = None) -> ClusterView:
+        with Change(self, "lock", "cluster", cluster_id, request_key) as change:
             change.view = lambda session: self.cluster_in(session, cluster_id)
             cluster = change.cluster(cluster_id, expected_version)
             change.payload["locked"] = locked
             cluster.locked, cluster.reviewed = locked, True
         return change.result
 
+    @once
     @retried
-    def set_relevant(self, cluster_id: int, relevant: bool, expected_version: int) -> ClusterView:
-        with Change(self, "relevance", "cluster", cluster_id) as change:
+    def set_relevant(self, cluster_id: int, relevant: bool, expected_version: int, *,
+                     request_key: str | None = None) -> ClusterView:
+        with Change(self, "relevance", "cluster", cluster_id, request_key) as change:
             change.view = lambda session: self.cluster_in(session, cluster_id)
             cluster = change.cluster(cluster_id, expected_version)
             change.payload["relevant"] = relevant
             cluster.relevant, cluster.reviewed = relevant, True
         return change.result
 
+    @once
     @retried
-    def merge(self, versions: Mapping[int, int], label: str | None = None) -> ClusterView:
+    def merge(self, versions: Mapping[int, int], label: str | None = None, *,
+              request_key: str | None = None) -> ClusterView:
         """Merge clusters into the first of ``versions`` (cluster id → version seen).
 
         The others are kept as merged records (for undo and the audit log); their
@@ -137,13 +171,13 @@ class ReviewService(ReviewReader):
         if len(ids) < 2:
             raise InputError("Zum Zusammenführen bitte mindestens zwei Cluster wählen.")
         target_id = ids[0]
-        with Change(self, "merge", "cluster", target_id) as change:
+        with Change(self, "merge", "cluster", target_id, request_key) as change:
             change.view = lambda session: self.cluster_in(session, target_id)
             clusters = [change.cluster(i, versions[i]) for i in ids]
             if any(c.locked for c in clusters):
                 raise InputError("Gesperrte Cluster können nicht zusammengeführt werden. Bitte zuerst entsperren.")
             target, others = clusters[0], clusters[1:]
-            change.payload.update(ids=ids, labels=[c.label for c in clusters])
+            change.payload.update(ids=ids, labels=[c.label for c in clusters], label=label)
             other_ids = [c.id for c in others]
             change.reassign(select(Assignment.contribution_id).where(
                 Assignment.run_id == target.run_id, Assignment.cluster_id.in_(other_ids)), target.id)
@@ -155,13 +189,15 @@ class ReviewService(ReviewReader):
             target.reviewed = True
         return change.result
 
+    @once
     @retried
-    def split(self, cluster_id: int, member_ids: Sequence[int], label: str, expected_version: int) -> ClusterView:
+    def split(self, cluster_id: int, member_ids: Sequence[int], label: str, expected_version: int, *,
+              request_key: str | None = None) -> ClusterView:
         """Move the chosen members of a cluster into a new cluster named ``label``."""
         label = " ".join(label.split())
         if not label:
             raise InputError("Bitte einen Namen für den neuen Cluster angeben.")
-        with Change(self, "split", "cluster", cluster_id) as change:
+        with Change(self, "split", "cluster", cluster_id, request_key) as change:
             source = change.cluster(cluster_id, expected_version)
             if source.locked:
                 raise InputError("Ein gesperrter Cluster kann nicht aufgeteilt werden. Bitte zuerst entsperren.")
@@ -174,18 +210,20 @@ class ReviewService(ReviewReader):
                 raise InputError("Es müssen Beiträge im alten Cluster bleiben. Zum Umbenennen bitte 'Umbenennen' nutzen.")
             new_id = change.new_cluster(source, label).id
             change.view = lambda session: self.cluster_in(session, new_id)
-            change.payload.update(new_cluster_id=new_id, member_ids=chosen)
+            change.payload.update(new_cluster_id=new_id, member_ids=chosen, label=label)
             change.reassign(chosen, new_id)
             source.reviewed = True
         return change.result
 
+    @once
     @retried
-    def move(self, contribution_id: int, to_cluster_id: int, versions: Mapping[int, int]) -> ClusterView:
+    def move(self, contribution_id: int, to_cluster_id: int, versions: Mapping[int, int | None], *,
+             request_key: str | None = None) -> ClusterView:
         """Move one contribution to another cluster of the same run.
 
         ``versions`` holds the versions seen of the source and the target cluster.
         """
-        with Change(self, "move", "contribution", contribution_id) as change:
+        with Change(self, "move", "contribution", contribution_id, request_key) as change:
             change.view = lambda session: self.cluster_in(session, to_cluster_id)
             run_id = self.run_id(change.session)
             assignment = change.session.get(Assignment, (run_id, contribution_id))
@@ -208,13 +246,15 @@ class ReviewService(ReviewReader):
 
     # -- measures ------------------------------------------------------------------
 
+    @once
     @retried
-    def promote(self, cluster_ids: Sequence[int], measure: MeasureInput) -> MeasureView:
+    def promote(self, cluster_ids: Sequence[int], measure: MeasureInput, *,
+                request_key: str | None = None) -> MeasureView:
         """Create a measure from one or more clusters; the clusters count as reviewed."""
         if not cluster_ids:
             raise InputError("Bitte mindestens einen Cluster für die Maßnahme wählen.")
         values = measure.checked()
-        with Change(self, "promote", "measure", None) as change:
+        with Change(self, "promote", "measure", None, request_key) as change:
             clusters = [change.cluster(i, None) for i in dict.fromkeys(cluster_ids)]
             if values["theme"] is None:
                 values["theme"] = Counter(c.theme for c in clusters).most_common(1)[0][0]
@@ -232,52 +272,99 @@ class ReviewService(ReviewReader):
                 .execution_options(synchronize_session=False)
             )
             change.event.target_id = record.id
-            change.payload.update(measure_id=record.id, cluster_ids=[c.id for c in clusters], title=values["title"])
+            change.payload.update(measure_id=record.id, cluster_ids=[c.id for c in clusters], title=values["title"],
+                                  values=values)
             change.created_measures.append(record.id)
             measure_id = record.id
             change.view = lambda session: self.measure_in(session, measure_id)
         return change.result
 
+    @once
     @retried
-    def update_measure(self, measure_id: int, measure: MeasureInput, expected_version: int) -> MeasureView:
+    def update_measure(self, measure_id: int, measure: MeasureInput, expected_version: int, *,
+                       request_key: str | None = None) -> MeasureView:
         values = measure.checked()
-        with Change(self, "update_measure", "measure", measure_id) as change:
+        with Change(self, "update_measure", "measure", measure_id, request_key) as change:
             change.view = lambda session: self.measure_in(session, measure_id)
             record = change.measure(measure_id, expected_version)
             changed = {k: v for k, v in values.items() if getattr(record, k) != v}
             if not changed:
                 raise InputError("Keine Änderung: die Maßnahme ist schon so gespeichert.")
             change.payload["changed"] = sorted(changed)
+            change.payload["values"] = changed
             for key, value in changed.items():
                 setattr(record, key, value)
             record.updated_at, record.updated_by = utcnow(), self.actor
         return change.result
 
-    # -- undo ----------------------------------------------------------------------
+    # -- undo and redo --------------------------------------------------------------
+
+    def replayed(self, result: list[Any] | None) -> Any:
+        """The current view of what a change returned (``["cluster" | "measure", id]``)."""
+        if not result:
+            return None
+        kind, ident = result
+        return self.cluster(int(ident)) if kind == "cluster" else self.measure(int(ident))
+
+    def _own(self, session: Any) -> Any:
+        return select(ReviewEvent).where(ReviewEvent.conference_id == self.conference_id,
+                                         ReviewEvent.actor == self.actor)
+
+    def last_own_change(self) -> EventView | None:
+        """The change :meth:`undo_last` would undo: this person's newest change not undone."""
+        with self.store.transaction() as session:
+            event = self._undoable(session)
+            return None if event is None else event_view(event)
+
+    def _undoable(self, session: Any) -> ReviewEvent | None:
+        return session.scalar(self._own(session).where(ReviewEvent.undone.is_(False), ReviewEvent.action != "undo")
+                              .order_by(ReviewEvent.id.desc()).limit(1))
+
+    def redoable(self) -> EventView | None:
+        """The change :meth:`redo_last` would apply again: the one this person's newest action undid."""
+        with self.store.transaction() as session:
+            undo = self._redoable(session)
+            return None if undo is None else event_view(session.get(ReviewEvent, undo.payload["event_id"]))
+
+    def _redoable(self, session: Any) -> ReviewEvent | None:
+        newest = session.scalar(self._own(session).order_by(ReviewEvent.id.desc()).limit(1))
+        if newest is None or newest.action != "undo" or newest.undone or "event_id" not in (newest.payload or {}):
+            return None
+        return newest
 
     @retried
-    def undo_last(self) -> EventView:
-        """Undo the newest change of this conference that is not yet undone.
+    def undo_last(self, event_id: int | None = None) -> EventView:
+        """Undo this person's newest change that is not yet undone.
+
+        Args:
+            event_id: the change the person confirmed to undo; refused when their
+                newest change is another one by now (say, undone in another window).
 
         Raises:
             InputError: nothing to undo, or the change belongs to an older analysis.
-            ReviewConflictError: a record changed after the event in a way undo cannot see.
+            ReviewConflictError: the confirmed change is no longer the newest, or
+                someone changed the same records since.
         """
         with self.store.transaction() as session:
-            # lock first, then pick the event: two people undoing at once undo two events, not one twice
+            # lock first, then pick the event: two windows undoing at once undo two events, not one twice
             begin_write(session)
             lock_run(session, self.run_id(session))
-            event = session.scalar(
-                select(ReviewEvent).where(ReviewEvent.conference_id == self.conference_id,
-                                          ReviewEvent.undone.is_(False), ReviewEvent.action != "undo")
-                .order_by(ReviewEvent.id.desc()).limit(1)
-            )
+            event = self._undoable(session)
             if event is None:
-                raise InputError("Es gibt keine Änderung, die rückgängig gemacht werden kann.")
+                raise InputError("Es gibt keine Änderung von Ihnen, die rückgängig gemacht werden kann.")
+            if event_id is not None and event.id != event_id:
+                raise ReviewConflictError(
+                    f"Ihre letzte Änderung ist inzwischen eine andere: „{summary(event)}“. Nichts wurde rückgängig "
+                    "gemacht; bitte noch einmal prüfen.")
             before = event.payload.get("before", {})
             if before.get("run_id") not in (None, self.run_id(session)):
                 raise InputError("Die letzte Änderung gehört zu einer älteren Analyse und kann nicht mehr "
                                  "rückgängig gemacht werden.")
+            touched = changed_since(session, event)
+            if touched:
+                raise ReviewConflictError(
+                    f"„{summary(event)}“ kann nicht rückgängig gemacht werden: {', '.join(touched)} wurde seitdem "
+                    "von jemand anderem geändert. Bitte den aktuellen Stand prüfen und von Hand korrigieren.")
             try:
                 restore(session, before)
                 event.undone = True
@@ -296,3 +383,59 @@ class ReviewService(ReviewReader):
         self.commits += 1
         logger.info("%s undid event %d (%s)", self.actor, view.id, view.action)
         return view
+
+    redo_of: int | None = None  # set while :meth:`redo_last` applies a change again; Change marks the undo
+
+    def redo_last(self, event_id: int | None = None) -> Any:
+        """Apply again the change this person's newest action undid (a new change, logged as restored).
+
+        Args:
+            event_id: the change the person confirmed to restore.
+
+        Raises:
+            InputError: the newest own action is no undo, or the change cannot be applied again.
+            ReviewConflictError: the confirmed change is no longer the one to restore.
+        """
+        with self.store.transaction() as session:
+            undo = self._redoable(session)
+            if undo is None:
+                raise InputError("Es gibt keine rückgängig gemachte Änderung, die wiederhergestellt werden kann.")
+            original = session.get(ReviewEvent, undo.payload["event_id"])
+            if event_id is not None and original.id != event_id:
+                raise ReviewConflictError("Die Änderung zum Wiederherstellen ist inzwischen eine andere. "
+                                          "Bitte noch einmal prüfen.")
+            action, target, payload, undo_id = original.action, original.target_id, dict(original.payload), undo.id
+        self.redo_of = undo_id
+        try:
+            return self._apply_again(action, target, payload)
+        except KeyError as exc:  # an event written before changes kept their input
+            raise InputError("Diese Änderung ist zu alt, um sie wiederherzustellen. Bitte von Hand wiederholen.") from exc
+        finally:
+            self.redo_of = None
+
+    def _apply_again(self, action: str, target: int | None, p: dict[str, Any]) -> Any:
+        def version(cluster_id: int) -> int:
+            return self.cluster(cluster_id).version
+
+        match action:
+            case "rename":
+                return self.rename(target, p["to"], version(target))
+            case "lock":
+                return self.set_locked(target, p["locked"], version(target))
+            case "relevance":
+                return self.set_relevant(target, p["relevant"], version(target))
+            case "merge":
+                return self.merge({i: version(i) for i in p["ids"]}, p.get("label"))
+            case "split":
+                return self.split(target, p["member_ids"], p.get("label") or "Neuer Cluster", version(target))
+            case "move":
+                return self.move(target, p["to_cluster_id"], {})
+            case "promote":
+                values = {k: tuple(v) if k == "districts" else v for k, v in p["values"].items()}
+                return self.promote(p["cluster_ids"], MeasureInput(**values))
+            case "update_measure":
+                current = self.measure(target)
+                values = {k: getattr(current, k) for k in MeasureInput.__dataclass_fields__ if k != "extra"}
+                values.update({k: tuple(v) if k == "districts" else v for k, v in p["values"].items()})
+                return self.update_measure(target, MeasureInput(**values), current.version)
+        raise InputError(f"Diese Änderung ({action}) kann nicht wiederhergestellt werden.")

@@ -176,6 +176,12 @@ def cluster_view(
 
 
 def summary(e: ReviewEvent) -> str:
+    """The change in German words; a change applied again after its undo says so."""
+    text = _summary(e)
+    return f"Wiederhergestellt: {text}" if (e.payload or {}).get("redo_of") else text
+
+
+def _summary(e: ReviewEvent) -> str:
     p = e.payload or {}
     match e.action:
         case "rename":

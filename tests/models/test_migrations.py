@@ -29,7 +29,7 @@ def test_opening_a_0001_database_upgrades_it_to_head_and_keeps_its_data(store_ur
 
     upgraded = Store(store_url)
     try:
-        assert current_revision(upgraded.engine) == "0004"
+        assert current_revision(upgraded.engine) == "0005"
         tables = set(inspect(upgraded.engine).get_table_names())
         assert {"measure", "measure_source", "review_event", "embedding"} <= tables
         conference = upgraded.get_conference("Sozialraumkonferenz 2025")
@@ -58,7 +58,7 @@ def test_opening_a_current_database_again_is_harmless(store_url: str) -> None:
 
     second = Store(store_url)
     try:
-        assert current_revision(second.engine) == "0004"
+        assert current_revision(second.engine) == "0005"
         assert [c.name for c in second.conferences()] == ["Einmal"]
     finally:
         second.close()
@@ -98,7 +98,7 @@ def test_a_0003_database_gets_an_empty_embedding_table_and_keeps_its_data(store_
 
     upgraded = Store(store_url)
     try:
-        assert current_revision(upgraded.engine) == "0004"
+        assert current_revision(upgraded.engine) == "0005"
         assert [c.name for c in upgraded.conferences()] == ["K"]
         assert upgraded.count_embedding_vectors() == 0
         primary_key = inspect(upgraded.engine).get_pk_constraint("embedding")["constrained_columns"]
@@ -122,3 +122,33 @@ def test_downgrading_0004_drops_only_the_embedding_table(store_url: str) -> None
         assert current_revision(store.engine) == "0003"
     finally:
         store.close()
+
+
+def test_0005_adds_a_unique_request_key_and_keeps_the_audit_log(store_url: str) -> None:
+    old = Store(store_url, revision="0004")
+    with old.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO conference (id, name, created_at) VALUES (1, 'K', '2025-03-12 00:00:00+00')")
+        connection.exec_driver_sql(
+            "INSERT INTO review_event (id, conference_id, actor, at, action, target_type, payload, undone)"
+            " VALUES (1, 1, 'Anna', '2025-03-12 00:00:00+00', 'rename', 'cluster', '{}', false)")
+    old.close()
+
+    upgraded = Store(store_url)
+    try:
+        assert current_revision(upgraded.engine) == "0005"
+        indexes = {i["name"]: i for i in inspect(upgraded.engine).get_indexes("review_event")}
+        assert indexes["ix_review_event_request_key"]["unique"]
+        with upgraded.engine.begin() as connection:
+            assert connection.exec_driver_sql("SELECT actor, request_key FROM review_event").all() == [("Anna", None)]
+            # NULLs stay distinct: changes without a key never collide
+            connection.exec_driver_sql(
+                "INSERT INTO review_event (id, conference_id, actor, at, action, target_type, payload, undone)"
+                " VALUES (2, 1, 'Bernd', '2025-03-12 00:00:00+00', 'lock', 'cluster', '{}', false)")
+        config = alembic_config()
+        with upgraded.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0004")
+        assert "request_key" not in {c["name"] for c in inspect(upgraded.engine).get_columns("review_event")}
+    finally:
+        upgraded.close()

@@ -386,3 +386,135 @@ def test_a_cluster_marked_not_relevant_stays_behind_the_concerns_after_a_reanaly
     [flagged] = [c for c in review.clusters() if not c.relevant]
     assert flagged.concern_key == dropped.concern_key
     assert (flagged.rank, flagged.theme_rank) == (len(concerns) + 1, 0)
+
+
+# -- every write exactly once ------------------------------------------------------
+
+
+def test_a_double_submit_with_one_key_creates_one_measure(review: ReviewService) -> None:
+    cluster = review.clusters()[0]
+    form = MeasureInput(title="Beratung ausbauen", status="vorgeschlagen")
+
+    first = review.promote([cluster.id], form, request_key="sitzung-1:promote:1")
+    second = review.promote([cluster.id], form, request_key="sitzung-1:promote:1")
+
+    assert second.id == first.id and second.title == "Beratung ausbauen"
+    assert [m.id for m in review.measures()] == [first.id]
+    assert [e.action for e in review.events()] == ["promote"]
+    third = review.promote([cluster.id], form, request_key="sitzung-1:promote:2")  # a new submission is new
+    assert third.id != first.id and len(review.measures()) == 2
+
+
+def test_a_double_submit_of_a_cluster_change_is_one_change_not_a_conflict(review: ReviewService) -> None:
+    a, b = _two_clusters_of_one_theme(review)
+    versions = {a.id: a.version, b.id: b.version}
+
+    merged = review.merge(versions, "Zusammen", request_key="k-merge")
+    again = review.merge(versions, "Zusammen", request_key="k-merge")  # stale versions, but the same submission
+
+    assert again.id == merged.id and again.size == merged.size == a.size + b.size
+    assert [e.action for e in review.events()] == ["merge"]
+    renamed = review.rename(a.id, "Neu", merged.version, request_key="k-rename")
+    assert review.rename(a.id, "Neu", merged.version, request_key="k-rename").version == renamed.version
+    assert [e.action for e in review.events()] == ["rename", "merge"]
+
+
+def test_two_submissions_with_one_key_at_the_same_moment_write_once(review: ReviewService) -> None:
+    """Two servers (two stores) get the same submission at once; the locks let one write."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    cluster = review.clusters()[0]
+    other = Store(review.store.url)
+    try:
+        services = [review, ReviewService(other, CONFERENCE, review.actor)]
+        with ThreadPoolExecutor(2) as pool:
+            results = list(pool.map(
+                lambda s: s.promote([cluster.id], MeasureInput(title="Einmal"), request_key="k-gleichzeitig"),
+                services))
+    finally:
+        other.close()
+    assert results[0].id == results[1].id
+    assert [m.title for m in review.measures()] == ["Einmal"]
+
+
+def test_undo_acts_on_ones_own_last_change_only(review: ReviewService) -> None:
+    a, b = _two_clusters_of_one_theme(review)
+    colleague = ReviewService(review.store, CONFERENCE, "Herr Brandt")
+    review.rename(a.id, "Meins", a.version)
+    colleague.rename(b.id, "Seins", b.version)
+
+    assert review.last_own_change().summary == f"Cluster „{a.label}“ umbenannt in „Meins“"
+    undone = review.undo_last(review.last_own_change().id)
+
+    assert undone.actor == "Frau Albers" and "Meins" in undone.summary
+    assert (review.cluster(a.id).label, review.cluster(b.id).label) == (a.label, "Seins")
+    with pytest.raises(InputError, match="keine Änderung von Ihnen"):
+        review.undo_last()
+    assert colleague.last_own_change().summary.endswith("„Seins“")
+
+
+def test_undo_names_the_confirmed_change_or_refuses(review: ReviewService) -> None:
+    cluster = review.clusters()[0]
+    first = review.rename(cluster.id, "Eins", cluster.version)
+    confirmed = review.last_own_change().id
+    review.rename(cluster.id, "Zwei", first.version)  # in another window, after the question was asked
+
+    with pytest.raises(ReviewConflictError, match="inzwischen eine andere"):
+        review.undo_last(confirmed)
+    assert review.cluster(cluster.id).label == "Zwei"
+
+
+def test_undo_is_refused_when_a_colleague_changed_the_record_since(review: ReviewService) -> None:
+    cluster = review.clusters()[0]
+    mine = review.rename(cluster.id, "Meins", cluster.version)
+    ReviewService(review.store, CONFERENCE, "Herr Brandt").set_locked(cluster.id, True, mine.version)
+
+    with pytest.raises(ReviewConflictError, match="seitdem von jemand anderem geändert"):
+        review.undo_last()
+    assert (review.cluster(cluster.id).label, review.cluster(cluster.id).locked) == ("Meins", True)
+
+
+def test_an_undone_move_can_be_redone(review: ReviewService) -> None:
+    a, b = _two_clusters_of_one_theme(review)
+    note = review.cluster(a.id).members[0].id
+    review.move(note, b.id, {a.id: a.version, b.id: b.version})
+    review.undo_last()
+    assert note in {m.id for m in review.cluster(a.id).members}
+    assert review.redoable().summary.startswith(f"Beitrag {note}")
+
+    review.redo_last(review.redoable().id)
+
+    assert note in {m.id for m in review.cluster(b.id).members}
+    log = review.events()
+    assert log[0].summary.startswith("Wiederhergestellt: Beitrag") and log[0].actor == "Frau Albers"
+    assert log[1].action == "undo" and log[1].undone, "the undo is itself undone"
+    assert review.redoable() is None
+    with pytest.raises(InputError, match="keine rückgängig gemachte"):
+        review.redo_last()
+    review.undo_last()  # and the restored change can be undone again
+    assert note in {m.id for m in review.cluster(a.id).members}
+
+
+def test_an_undone_measure_and_merge_can_be_redone(review: ReviewService) -> None:
+    a, b = _two_clusters_of_one_theme(review)
+    review.promote([a.id], MeasureInput(title="Beratung", districts=("Ost",), status="vorgeschlagen"))
+    review.undo_last()
+    assert review.measures() == []
+    (measure,) = [review.redo_last()]
+    assert (measure.title, measure.districts, measure.status, measure.cluster_ids) == (
+        "Beratung", ("Ost",), "vorgeschlagen", (a.id,))
+
+    a, b = review.cluster(a.id), review.cluster(b.id)
+    review.merge({a.id: a.version, b.id: b.version}, "Zusammen")
+    review.undo_last()
+    merged = review.redo_last()
+    assert (merged.id, merged.label, merged.size) == (a.id, "Zusammen", a.size + b.size)
+    assert review.cluster(a.id).measure_ids == (measure.id,)
+
+
+def test_a_new_change_after_an_undo_ends_the_redo(review: ReviewService) -> None:
+    cluster = review.clusters()[0]
+    review.rename(cluster.id, "Eins", cluster.version)
+    review.undo_last()
+    review.set_locked(cluster.id, True, review.cluster(cluster.id).version)
+    assert review.redoable() is None
