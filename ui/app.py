@@ -1,7 +1,9 @@
 """Entry point of the workbench: ``streamlit run ui/app.py`` (or ``taten ui``).
 
 The sidebar holds what every page needs: the conference, the name that goes into
-the audit log, the undo button and the latest changes.
+the audit log, undo and redo of one's own last change, and the latest changes.
+Conference and name are also kept in the URL (``?konferenz=…&name=…``), so a
+reload opens the same conference under the same name.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import streamlit as st  # noqa: E402
 
 from pipelines.errors import StorageError, TatenError  # noqa: E402
 from ui import context as ctx  # noqa: E402
+from ui.history import undo_redo  # noqa: E402
 from ui.widgets import md  # noqa: E402
 
 # Not "pages/": Streamlit would also serve a folder of that name as old-style pages, without this script.
@@ -32,9 +35,11 @@ def sidebar(presenting: bool) -> None:
     with st.sidebar:
         st.markdown("### Taten – Werkbank")
         names = [c.name for c in ctx.store().conferences()]
-        # The chosen conference and name live in plain session keys, so they survive a change of page.
+        # The chosen conference and name live in plain session keys, so they survive a change of page,
+        # and in the URL, so they survive a reload; a fresh session starts from the URL.
         if ctx.conference() not in names:
-            st.session_state["conference"] = names[-1] if names else None
+            linked = st.query_params.get("konferenz")
+            st.session_state["conference"] = linked if linked in names else (names[-1] if names else None)
         pending = st.session_state.pop(ctx.PENDING_CONFERENCE, None)  # e.g. just imported and analysed
         if pending in names:
             st.session_state["conference_select"] = pending
@@ -42,20 +47,22 @@ def sidebar(presenting: bool) -> None:
             if st.session_state.get("conference_select") not in names:
                 st.session_state["conference_select"] = ctx.conference()
             st.session_state["conference"] = st.selectbox("Konferenz", names, key="conference_select")
+            st.query_params["konferenz"] = ctx.conference()
         else:
             st.caption("Noch keine Konferenz importiert.")
         if presenting:
             return
-        if "actor_input" not in st.session_state:
-            st.session_state["actor_input"] = ctx.actor()
-        st.text_input("Ihr Name (für das Änderungsprotokoll)", key="actor_input", max_chars=100,
-                      help="Jede Änderung wird mit diesem Namen, Datum und Uhrzeit gespeichert.")
-        st.session_state["actor"] = str(st.session_state.get("actor_input") or "").strip()
+        if "name" not in st.session_state:  # bound to ?name=: a reload keeps it; tests set "actor"
+            st.session_state["name"] = ctx.actor() or str(st.query_params.get("name") or "")
+        st.text_input("Ihr Name (für das Änderungsprotokoll)", key="name", max_chars=100, bind="query-params",
+                      help="Jede Änderung wird mit diesem Namen, Datum und Uhrzeit gespeichert. Der Name steht "
+                           "auch in der Adresse der Seite, damit er ein Neuladen übersteht – beim Weitergeben "
+                           "eines Links bitte „name=…“ daraus entfernen.")
+        st.session_state["actor"] = str(st.session_state.get("name") or "").strip()
         if names and ctx.actor():
             try:
                 service = ctx.service()
-                st.button("Letzte Änderung rückgängig", key="undo_button", width="stretch",
-                          **ctx.action(service.undo_last, lambda e: f"Rückgängig gemacht: {e.summary}"))
+                undo_redo(service, "sidebar")
                 events = service.events(limit=5)
             except TatenError as exc:
                 st.caption(md(exc))

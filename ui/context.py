@@ -7,6 +7,17 @@ arguments are bound when the widget is drawn, so a change always names the
 version the person saw; when the record moved on meanwhile, the service refuses
 it and the page simply shows the fresh state.
 
+Where a person is lives in the URL, so a reload or a shared link opens the same
+place: ``?konferenz=…`` (the sidebar), ``?thema=…`` and ``?cluster=…`` (Cluster
+prüfen) and ``?name=…`` (the name for the audit log, until there is a sign-in;
+it stays between this browser and this server). Streamlit keeps the path of the page.
+
+Every change a person submits carries a request key (:func:`request_key`): the
+session's random token and what the form showed. A double click sends the same
+key twice and the service writes once. Forms that create something draw their
+fields under a per-form token (:func:`form_token`) that is replaced after a
+success (:func:`new_form`), which empties them.
+
 Tests put a store into ``st.session_state["store"]``; otherwise the database URL
 comes from the settings (``TATEN_DATABASE_URL``, ``TATEN_HOME``; ``TATEN_CONFIG``
 names a YAML settings file, as ``taten --config`` does).
@@ -16,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import os
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,6 +41,7 @@ from pipelines.settings import Settings, load_settings
 from ui.widgets import md
 
 FLASH = "_flash"
+TOKEN = "_session_token"
 PENDING_CONFERENCE = "_conference_pending"  # the sidebar switches to it on the next run
 READ_ONLY_ACTOR = "Ausschuss (nur lesen)"
 UNEXPECTED = ("Die Aktion ist wegen eines technischen Fehlers fehlgeschlagen ({kind}). "
@@ -104,12 +117,30 @@ def show_flash() -> None:
         {"error": st.error, "warning": st.warning, "success": st.success}.get(kind, st.info)(md(message))
 
 
-def action(call: Callable[[], Any], success: str | Callable[[Any], str]) -> dict[str, Any]:
+def request_key(*parts: object) -> str:
+    """The idempotency key of one submission: this session's token and what the form showed."""
+    token = st.session_state.setdefault(TOKEN, uuid.uuid4().hex)
+    return ":".join([token, *(str(p) for p in parts)])[:100]
+
+
+def form_token(form: str) -> str:
+    """The token of the form ``form`` as it is drawn now: its widget keys and its request key carry it."""
+    return st.session_state.setdefault(f"_form_{form}", uuid.uuid4().hex[:10])
+
+
+def new_form(form: str) -> None:
+    """Draw the form ``form`` afresh (empty) on the next run; a late second click of the old one is a no-op."""
+    st.session_state[f"_form_{form}"] = uuid.uuid4().hex[:10]
+
+
+def action(call: Callable[[], Any], success: str | Callable[[Any], str],
+           after: Callable[[Any], None] | None = None) -> dict[str, Any]:
     """Keyword arguments for a button: ``st.button("…", **action(lambda: svc.rename(…), "Umbenannt."))``.
 
     ``call`` runs once when the button is clicked, before the page is drawn again;
     values it closes over were fixed when the button was drawn (the versions the
     person saw), values it reads from ``st.session_state`` are the widgets' at the click.
+    ``after`` runs with the result after a success (empty a form, keep a card open).
     A failure that is no :class:`TatenError` is logged and shown as a German message.
     """
 
@@ -127,5 +158,7 @@ def action(call: Callable[[], Any], success: str | Callable[[Any], str]) -> dict
             flash("error", UNEXPECTED.format(kind=type(exc).__name__))
             return
         flash("success", success(result) if callable(success) else success)
+        if after is not None:
+            after(result)
 
     return {"on_click": run}

@@ -79,13 +79,26 @@ def members_frame(members: Sequence[MemberView]) -> pd.DataFrame:
     )
 
 
-def member_table(members: Sequence[MemberView], key: str) -> None:
-    """Every member with its text and source, as a table (cells are plain text)."""
+MEMBER_ROW_PX = 68  # over 4rem: Streamlit's table wraps the text of a cell to three lines
+MEMBER_ROWS_SHOWN = 20
+
+
+def member_table(members: Sequence[MemberView], key: str, selectable: bool = False) -> None:
+    """Every member with its text and source, as a table (cells are plain text).
+
+    Note texts wrap; up to :data:`MEMBER_ROWS_SHOWN` rows show without scrolling.
+    ``selectable`` lets a person tick one row (read from ``st.session_state[key]["selection"]["rows"]``).
+    """
     if not members:
         st.caption("Keine Beiträge.")
         return
-    st.dataframe(members_frame(members), hide_index=True, width="stretch", key=key,
-                 column_config={"Beitrag": st.column_config.TextColumn(width="large")})
+    height = 38 + MEMBER_ROW_PX * min(len(members), MEMBER_ROWS_SHOWN)
+    options: dict[str, Any] = {"on_select": "rerun", "selection_mode": "single-row"} if selectable else {}
+    st.dataframe(members_frame(members), hide_index=True, width="stretch", key=key, height=height,
+                 row_height=MEMBER_ROW_PX, column_config={
+                     "Nr.": st.column_config.NumberColumn(width="small"),
+                     "Beitrag": st.column_config.TextColumn(width="large"),
+                     "Quelle": st.column_config.TextColumn(width="medium")}, **options)
 
 
 def quotes(members: Sequence[MemberView]) -> None:

@@ -168,8 +168,8 @@ def test_every_view_shows_the_same_concerns_and_counts_after_review(
     open_page(at, "cluster")
     at.toggle(key="cluster_show_irrelevant").set_value(False).run()
     shown_per_theme = {}
-    for theme in at.selectbox(key="cluster_theme").options:
-        at.selectbox(key="cluster_theme").select(theme).run()
+    for theme in at.selectbox(key="thema").options:
+        at.selectbox(key="thema").select(theme).run()
         assert not at.exception
         [heading] = [s.value for s in at.subheader if "Cluster im Thema" in s.value]
         shown_per_theme[theme] = int(heading.split()[0])
@@ -178,7 +178,8 @@ def test_every_view_shows_the_same_concerns_and_counts_after_review(
 
     # workbench: Maßnahmen (what can be promoted, what is listed)
     open_page(at, "massnahmen")
-    assert at.multiselect(key="promote_clusters").options == [
+    promote = at.session_state["_form_promote"]
+    assert at.multiselect(key=f"promote_{promote}_clusters").options == [
         option_label(f"{c.label} ({c.theme}, {c.size} Beiträge)") for c in concerns]
     assert table(at, "Titel")["Titel"].tolist() == measures
 

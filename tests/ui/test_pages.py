@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1.element_tree import Block, Code, Dataframe, Node, Text
+from streamlit.testing.v1.element_tree import Block, Code, Dataframe, Node, Text, TextArea, TextInput
 
 from nlp.embed import HashingEmbedder
 from nlp.text import clean_text, text_hash
@@ -40,10 +40,16 @@ def rendered_markdown(at: AppTest) -> list[str]:
         if isinstance(node, (Text, Code, Dataframe)):
             continue
         for attr in ("value", "label", "body"):
+            if attr == "value" and isinstance(node, (TextInput, TextArea)):  # what a field holds is no Markdown
+                continue
             value = getattr(node, attr, None) if not isinstance(node, Block) or attr == "label" else None
             if isinstance(value, str):
                 out.append(value)
     return out
+
+
+def table_rows(at: AppTest, key: str):
+    return next(d.value for d in at.dataframe if d.key == key)
 
 
 def table(at: AppTest, column: str):
@@ -54,9 +60,24 @@ def table(at: AppTest, column: str):
 def open_page(at: AppTest, page: str, theme: str | None = None) -> AppTest:
     at.switch_page(f"views/{page}.py").run()
     if theme is not None:
-        at.selectbox(key="cluster_theme").select(theme).run()
+        at.selectbox(key="thema").select(theme).run()
     assert not at.exception, at.exception
     return at
+
+
+def open_card(at: AppTest, cluster_id: int, tab: str | None = None) -> AppTest:
+    """Open the card of ``cluster_id`` (as a click on its title does) and, optionally, one of its tabs."""
+    at.session_state["_open_cluster"] = cluster_id
+    if tab is not None:
+        at.session_state[f"tab_{cluster_id}"] = tab
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def form(at: AppTest, name: str) -> str:
+    """The token of a form as drawn now (its widget keys carry it; it changes after a success)."""
+    return at.session_state[f"_form_{name}"]
 
 
 def first(service: ReviewService, theme: str, index: int = 0):
@@ -126,9 +147,9 @@ def test_edit_pages_ask_for_a_name_first(make_app) -> None:
 
 def test_rename_stores_the_new_label_with_who(make_app, service: ReviewService) -> None:
     c = first(service, WORK)
-    at = open_page(make_app(), "cluster", WORK)
+    at = open_card(open_page(make_app(), "cluster", WORK), c.id)
     at.text_input(key=f"rename_{c.id}_v{c.version}").input("Jobcenter schwer erreichbar")
-    at.button(key=f"rename_btn_{c.id}").click().run()
+    at.button(key=f"rename_btn_{c.id}_v{c.version}").click().run()
     assert not at.exception
     assert service.cluster(c.id).label == "Jobcenter schwer erreichbar"
     assert at.success and "umbenannt" in at.success[0].value
@@ -140,64 +161,94 @@ def test_rename_stores_the_new_label_with_who(make_app, service: ReviewService) 
 def test_merge_joins_the_chosen_clusters_into_the_first(make_app, service: ReviewService) -> None:
     a, b = first(service, WORK, 0), first(service, WORK, 1)
     at = open_page(make_app(), "cluster", WORK)
-    at.multiselect(key="merge_select").select(a.id).select(b.id)
-    at.text_input(key="merge_label").input("Arbeit und Anerkennung")
-    at.button(key="merge_btn").click().run()
+    token = form(at, "merge")
+    at.multiselect(key=f"merge_select_{token}").select(a.id).select(b.id)
+    at.text_input(key=f"merge_label_{token}").input("Arbeit und Anerkennung")
+    at.button(key=f"merge_btn_{token}").click().run()
     assert not at.exception
     merged = service.cluster(a.id)
     assert (merged.label, merged.size) == ("Arbeit und Anerkennung", a.size + b.size)
     assert b.id not in {c.id for c in service.clusters(WORK)}
+    token = form(at, "merge")
+    assert at.multiselect(key=f"merge_select_{token}").value == [], "the merge form is empty again"
+    assert at.text_input(key=f"merge_label_{token}").value == ""
+    assert at.session_state[f"card_{a.id}"] and at.query_params["cluster"] == str(a.id), "the merged card is open"
 
 
 def test_split_moves_the_picked_members_into_a_new_cluster(make_app, service: ReviewService) -> None:
     c = first(service, WORK)
     picked = c.members[0].id
-    at = open_page(make_app(), "cluster", WORK)
+    at = open_card(open_page(make_app(), "cluster", WORK), c.id, "Aufteilen")
     at.multiselect(key=f"split_members_{c.id}_v{c.version}").select(picked)
     at.text_input(key=f"split_label_{c.id}_v{c.version}").input("Termine beim Jobcenter")
-    at.button(key=f"split_btn_{c.id}").click().run()
+    at.button(key=f"split_btn_{c.id}_v{c.version}").click().run()
     assert not at.exception
     new = next(x for x in service.clusters(WORK, with_members=True) if x.label == "Termine beim Jobcenter")
     assert [m.id for m in new.members] == [picked]
     assert service.cluster(c.id).size == c.size - 1
 
 
+def member_rows(at: AppTest, cluster_id: int) -> str:
+    """The key of the member table of an open card."""
+    return next(d.key for d in at.dataframe if d.key and d.key.startswith(f"members_{cluster_id}_"))
+
+
 def test_move_puts_a_contribution_into_another_cluster(make_app, service: ReviewService) -> None:
+    """Tick the row, pick the target, "Verschieben": with opening the card, four clicks."""
     source, target = first(service, WORK, 0), first(service, WORK, 1)
     note = source.members[-1].id
-    at = open_page(make_app(), "cluster", WORK)
-    at.selectbox(key=f"move_member_{source.id}_v{source.version}").select(note)
-    at.selectbox(key=f"move_target_{source.id}_v{source.version}").select(target.id)
-    at.button(key=f"move_btn_{source.id}").click().run()
+    at = open_card(open_page(make_app(), "cluster", WORK), source.id)
+    table = member_rows(at, source.id)
+    assert table_rows(at, table)["Nr."].tolist() == [m.id for m in source.members]
+    at.session_state[table] = {"selection": {"rows": [len(source.members) - 1], "columns": [], "cells": []}}
+    at.run()
+    shown = table.removeprefix(f"members_{source.id}_")
+    at.pills(key=f"move_target_{source.id}_{shown}").select(target.id).run()
+    at.button(key=f"move_btn_{source.id}_{shown}").click().run()
     assert not at.exception
     assert note in {m.id for m in service.cluster(target.id).members}
     assert note not in {m.id for m in service.cluster(source.id).members}
+    assert at.success and "verschoben" in at.success[0].value
+    assert at.session_state[f"card_{source.id}"], "the card stays open on the cluster just changed"
+    assert note not in table_rows(at, member_rows(at, source.id))["Nr."].tolist()
+
+
+def test_move_without_a_ticked_row_says_what_to_do(make_app, service: ReviewService) -> None:
+    source = first(service, WORK, 0)
+    at = open_card(open_page(make_app(), "cluster", WORK), source.id)
+    shown = member_rows(at, source.id).removeprefix(f"members_{source.id}_")
+    at.button(key=f"move_btn_{source.id}_{shown}").click().run()
+    assert any("Beitrag ankreuzen" in x.value for x in at.warning)
+    assert [e.action for e in service.events()] == []
 
 
 def test_not_relevant_and_lock_are_stored(make_app, service: ReviewService) -> None:
     c = first(service, WORK)
-    at = open_page(make_app(), "cluster", WORK)
-    at.button(key=f"relevant_btn_{c.id}").click().run()
+    at = open_card(open_page(make_app(), "cluster", WORK), c.id, "Relevanz & Sperre")
+    at.button(key=f"relevant_btn_{c.id}_v{c.version}").click().run()
     assert service.cluster(c.id).relevant is False
-    at.button(key=f"lock_btn_{c.id}").click().run()
+    assert at.session_state[f"tab_{c.id}"] == "Relevanz & Sperre", "the tab stays where the person works"
+    at.button(key=f"lock_btn_{c.id}_v{c.version + 1}").click().run()
     assert not at.exception
     assert service.cluster(c.id).locked is True
-    assert at.button(key=f"split_btn_{c.id}").disabled, "a locked cluster cannot be split"
+    open_card(at, c.id, "Aufteilen")
+    assert at.button(key=f"split_btn_{c.id}_v{c.version + 2}").disabled, "a locked cluster cannot be split"
 
 
 def test_promote_creates_a_measure_from_clusters(make_app, service: ReviewService) -> None:
     a, b = first(service, EDUCATION, 0), first(service, EDUCATION, 1)
     at = open_page(make_app(), "massnahmen")
-    at.multiselect(key="promote_clusters").select(a.id).select(b.id)
-    at.text_input(key="promote_title").input("Kita-Ausbau Nord-Düren")
-    at.text_area(key="promote_description").input("Zwei neue Gruppen bis 2027.")
-    at.multiselect(key="promote_districts").select("Nord-Düren")
-    at.text_input(key="promote_responsible").input("Jugendamt")
-    at.selectbox(key="promote_priority").select("hoch")
-    at.selectbox(key="promote_status").select("vorgeschlagen")
-    at.text_input(key="promote_cost").input("250.000 €")
-    at.text_input(key="promote_timeframe").input("2026–2027")
-    at.button(key="promote_btn").click().run()
+    new = f"promote_{form(at, 'promote')}"
+    at.multiselect(key=f"{new}_clusters").select(a.id).select(b.id)
+    at.text_input(key=f"{new}_title").input("Kita-Ausbau Nord-Düren")
+    at.text_area(key=f"{new}_description").input("Zwei neue Gruppen bis 2027.")
+    at.multiselect(key=f"{new}_districts").select("Nord-Düren")
+    at.text_input(key=f"{new}_responsible").input("Jugendamt")
+    at.selectbox(key=f"{new}_priority").select("hoch")
+    at.selectbox(key=f"{new}_status").select("vorgeschlagen")
+    at.text_input(key=f"{new}_cost").input("250.000 €")
+    at.text_input(key=f"{new}_timeframe").input("2026–2027")
+    at.button(key=f"{new}_btn").click().run()
     assert not at.exception
     [m] = service.measures()
     m = service.measure(m.id)
@@ -207,6 +258,23 @@ def test_promote_creates_a_measure_from_clusters(make_app, service: ReviewServic
     assert set(m.cluster_ids) == {a.id, b.id} and m.created_by == ACTOR
     assert len(m.sources) == a.size + b.size
     assert table(at, "Beitrag").shape[0] == len(m.sources)
+    fresh = f"promote_{form(at, 'promote')}"
+    assert fresh != new, "after a success the form is drawn afresh"
+    assert at.text_input(key=f"{fresh}_title").value == "" and at.multiselect(key=f"{fresh}_clusters").value == []
+    assert at.selectbox(key=f"{fresh}_status").value == "Entwurf"
+
+
+def test_unsaved_measure_input_survives_a_visit_to_another_page(make_app, service: ReviewService) -> None:
+    a = first(service, EDUCATION, 0)
+    at = open_page(make_app(), "massnahmen")
+    new = f"promote_{form(at, 'promote')}"
+    at.multiselect(key=f"{new}_clusters").select(a.id)
+    at.text_input(key=f"{new}_title").input("Halb fertig").run()
+    open_page(at, "cluster", WORK)
+    open_page(at, "massnahmen")
+    assert at.text_input(key=f"{new}_title").value == "Halb fertig"
+    assert at.multiselect(key=f"{new}_clusters").value == [a.id]
+    assert service.measures() == []
 
 
 def test_edit_measure_and_filter_the_list(make_app, service: ReviewService) -> None:
@@ -216,7 +284,7 @@ def test_edit_measure_and_filter_the_list(make_app, service: ReviewService) -> N
     prefix = f"measure_{m.id}_v{m.version}"
     at.text_input(key=f"{prefix}_title").input("Servicetelefon Jobcenter")
     at.selectbox(key=f"{prefix}_status").select("beschlossen")
-    at.button(key="measure_save_btn").click().run()
+    at.button(key=f"measure_save_btn_{prefix}").click().run()
     assert not at.exception
     saved = service.measure(m.id)
     assert (saved.title, saved.status, saved.updated_by) == ("Servicetelefon Jobcenter", "beschlossen", ACTOR)
@@ -226,41 +294,56 @@ def test_edit_measure_and_filter_the_list(make_app, service: ReviewService) -> N
     assert table(at, "Titel")["Titel"].tolist() == ["Servicetelefon Jobcenter"]
 
 
-def test_undo_restores_the_last_change_and_the_log_shows_it(make_app, service: ReviewService) -> None:
+def test_undo_asks_names_the_change_undoes_it_and_can_redo_it(make_app, service: ReviewService) -> None:
     c = first(service, WORK)
-    at = open_page(make_app(), "cluster", WORK)
+    at = open_card(open_page(make_app(), "cluster", WORK), c.id)
     at.text_input(key=f"rename_{c.id}_v{c.version}").input("Neu benannt")
-    at.button(key=f"rename_btn_{c.id}").click().run()
+    at.button(key=f"rename_btn_{c.id}_v{c.version}").click().run()
     assert service.cluster(c.id).label == "Neu benannt"
     open_page(at, "protokoll")
     log = table(at, "Wer")
     assert log["Wer"].tolist() == [ACTOR] and "Neu benannt" in log["Was"][0]
-    at.button(key="protocol_undo_btn").click().run()
+    event = service.events()[0].id
+    ask = at.button(key=f"protocol_undo_{event}")
+    assert ask.label.startswith("Rückgängig: Cluster") and "umbenannt" in ask.label, "the button names what it undoes"
+    ask.click().run()
+    assert service.cluster(c.id).label == "Neu benannt", "nothing happens before the answer"
+    assert any("rückgängig machen?" in x.value and "Neu benannt" in x.value for x in at.warning)
+    at.button(key=f"protocol_undo_no_{event}").click().run()
+    assert service.cluster(c.id).label == "Neu benannt" and not at.warning
+    at.button(key=f"protocol_undo_{event}").click().run()
+    at.button(key=f"protocol_undo_yes_{event}").click().run()
     assert not at.exception
     assert service.cluster(c.id).label == c.label
-    log = table(at, "Wer")
-    assert log["rückgängig gemacht"].tolist() == ["", "ja"]
-    at.button(key="protocol_undo_btn").click().run()
-    assert any("keine Änderung" in x.value for x in at.warning)
+    assert table(at, "Wer")["rückgängig gemacht"].tolist() == ["", "ja"]
+    assert any("Rückgängig gemacht" in x.value for x in at.success)
+    at.button(key=f"protocol_redo_{event}").click().run()
+    assert service.cluster(c.id).label == "Neu benannt"
+    assert table(at, "Was")["Was"][0].startswith("Wiederhergestellt: Cluster")
 
 
-def test_sidebar_lists_the_latest_changes_and_undoes_the_last(make_app, service: ReviewService) -> None:
-    c = first(service, WORK)
-    service.set_locked(c.id, True, c.version)
+def test_undo_in_the_sidebar_leaves_a_colleagues_change_alone(make_app, service: ReviewService) -> None:
+    a, b = first(service, WORK, 0), first(service, WORK, 1)
+    mine = ReviewService(service.store, service.conference, ACTOR).set_locked(a.id, True, a.version)
+    service.set_locked(b.id, True, b.version)  # Bernd Büro, after Anna
     at = open_page(make_app(), "uebersicht")
     assert any("Bernd Büro" in t.value and "gesperrt" in t.value for t in at.sidebar.text)
-    at.sidebar.button(key="undo_button").click().run()
+    event = next(e.id for e in service.events() if e.actor == ACTOR)
+    assert f"Cluster {mine.id} gesperrt" in at.sidebar.button(key=f"sidebar_undo_{event}").label
+    at.sidebar.button(key=f"sidebar_undo_{event}").click().run()
+    at.sidebar.button(key=f"sidebar_undo_yes_{event}").click().run()
     assert not at.exception
-    assert service.cluster(c.id).locked is False
+    assert (service.cluster(a.id).locked, service.cluster(b.id).locked) == (False, True)
     assert any("Rückgängig gemacht" in s.value for s in at.success)
+    assert any("Keine eigene Änderung" in c.value for c in at.sidebar.caption)
 
 
 def test_second_save_of_a_cluster_is_refused_and_shows_the_current_state(make_app, service: ReviewService) -> None:
     c = first(service, WORK)
-    at = open_page(make_app(), "cluster", WORK)
+    at = open_card(open_page(make_app(), "cluster", WORK), c.id)
     service.rename(c.id, "Bernds Name", c.version)  # someone else saves first
     at.text_input(key=f"rename_{c.id}_v{c.version}").input("Annas Name")
-    at.button(key=f"rename_btn_{c.id}").click().run()
+    at.button(key=f"rename_btn_{c.id}_v{c.version}").click().run()
     assert not at.exception
     assert service.cluster(c.id).label == "Bernds Name"
     assert at.error and "inzwischen von jemand anderem geändert" in at.error[0].value
@@ -272,7 +355,7 @@ def test_second_save_of_a_measure_is_refused(make_app, service: ReviewService) -
     at = open_page(make_app(), "massnahmen")
     service.update_measure(m.id, MeasureInput(title="Bernds Titel"), m.version)
     at.text_input(key=f"measure_{m.id}_v{m.version}_title").input("Annas Titel")
-    at.button(key="measure_save_btn").click().run()
+    at.button(key=f"measure_save_btn_measure_{m.id}_v{m.version}").click().run()
     assert not at.exception
     assert service.measure(m.id).title == "Bernds Titel"
     assert at.error and "Bernd Büro" in at.error[0].value
@@ -282,7 +365,7 @@ def test_second_save_of_a_measure_is_refused(make_app, service: ReviewService) -
 def test_note_with_html_and_markdown_is_shown_as_literal_text(make_app, service: ReviewService) -> None:
     kita = next(c for c in service.clusters(EDUCATION, with_members=True) if 1 in {m.id for m in c.members})
     service.rename(kita.id, "<b>Kita</b> **fett** <script>alert(3)</script>", kita.version)
-    at = open_page(make_app(), "cluster", EDUCATION)
+    at = open_card(open_page(make_app(), "cluster", EDUCATION), kita.id)
     texts = [t.value for t in at.text] + [v for d in at.dataframe for v in d.value.astype(str).to_numpy().ravel()]
     assert HOSTILE in texts, "the note appears verbatim as text"
     for page in PAGES:
@@ -348,10 +431,12 @@ _AFTER_PARSING = [re.compile(r"(https?://|www(?=\.))[-.\w]+", re.I), re.compile(
 
 def markdown_sources(at: AppTest) -> list[str]:
     """Every string the browser renders as Markdown: text elements, alerts, labels."""
-    from streamlit.testing.v1.element_tree import AlertBase, Expander, HeadingBase, Markdown, Metric, Tab
+    from streamlit.testing.v1.element_tree import AlertBase, ButtonGroup, Expander, HeadingBase, Markdown, Metric, Tab
 
     out = []
     for node in nodes(at):
+        if isinstance(node, ButtonGroup):  # pill texts are Markdown
+            out += [o.content for o in node.proto.options]
         if isinstance(node, (Markdown, HeadingBase, AlertBase)) and isinstance(node.value, str):
             if not node.value.startswith("<style>"):  # the committee view's own constant CSS
                 out.append(node.value)
@@ -416,8 +501,10 @@ def test_urls_in_labels_titles_and_districts_stay_text_on_every_page(make_app, s
     open_page(at, "ausschuss")
     _assert_shown_as_text(at, "ausschuss", f"Jobcenter {URL_TEXT}", f"Servicetelefon {URL_TEXT}",
                           "https://ost.example", "www.nord.example")
-    open_page(at, "cluster", WORK)
+    open_card(open_page(at, "cluster", WORK), c.id)
     _assert_shown_as_text(at, "cluster", f"Jobcenter {URL_TEXT}", "www.ost.example")
+    open_card(at, first(service, WORK, 1).id)  # the target pills name the renamed cluster: text, no link
+    _assert_shown_as_text(at, "cluster", f"Jobcenter {URL_TEXT}")
 
 
 def test_unreachable_database_shows_a_german_message_not_a_stack_trace(settings) -> None:

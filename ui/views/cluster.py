@@ -3,17 +3,29 @@ split, move, mark as not relevant, lock; the map of the contributions.
 
 Each button calls one service method with the versions shown on this page; a
 refused change shows its message and the page redraws with the current state.
+
+Where the person works stays put: the theme is bound to ``?thema=`` and the open
+card to ``?cluster=`` (one card at a time), so a reload or a link opens the same
+card; after a change the card of the changed cluster is open and its tab is the
+one that was chosen. Inside a card the actions come first, so the keyboard
+reaches "Neuer Name" right after the card's title. Moving a note: tick its row in
+the table, pick the target cluster, "Verschieben".
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import streamlit as st
 
+from pipelines.errors import InputError
 from pipelines.review import ClusterView, ReviewService
 from ui import context as ctx
 from ui import widgets as w
+
+OPEN = "_open_cluster"  # the card that is open, mirrored in ?cluster=
 
 ctx.header("Cluster prüfen")
 service = ctx.service()
@@ -23,87 +35,143 @@ if not themes:
     st.stop()
 
 top = st.columns([2, 1])
-theme = top[0].selectbox("Thema", themes, key="cluster_theme")
+theme = top[0].selectbox("Thema", themes, key="thema", bind="query-params")
 show_irrelevant = top[1].toggle("Nicht relevante anzeigen", value=True, key="cluster_show_irrelevant")
 clusters = service.clusters(theme, include_irrelevant=show_irrelevant, with_members=True)
 versions = {c.id: c.version for c in clusters}  # what this page shows; every change names these
 labels = {c.id: c.label for c in clusters}
+
+if OPEN not in st.session_state:  # a fresh session (reload, shared link): the card named in the URL
+    linked = str(st.query_params.get("cluster") or "")
+    st.session_state[OPEN] = int(linked) if linked.isdigit() else None
+open_id = st.session_state[OPEN] if st.session_state[OPEN] in versions else None
+if open_id is None:
+    st.query_params.pop("cluster", None)
+else:
+    st.query_params["cluster"] = str(open_id)
+
+
+def keep_open(cluster_id: int | None) -> None:
+    """Show the card of ``cluster_id`` open on the next run (the cluster just changed)."""
+    st.session_state[OPEN] = cluster_id
+
+
+def toggled(cluster_id: int) -> None:
+    if st.session_state.get(f"card_{cluster_id}"):
+        keep_open(cluster_id)
+    elif st.session_state.get(OPEN) == cluster_id:
+        keep_open(None)
 
 
 def name_of(cluster_id: int) -> str:
     return w.option_label(f"{labels.get(cluster_id, cluster_id)} (Nr. {cluster_id})")
 
 
-def actions(svc: ReviewService, c: ClusterView, others: Sequence[ClusterView], seen: Mapping[int, int]) -> None:
-    """The edit controls of one cluster; widget keys carry the version so fresh data redraw them."""
+def actions(svc: ReviewService, c: ClusterView) -> None:
+    """Rename, split, relevance and lock of one cluster; widget keys carry the version so fresh data redraw them."""
     v = c.version
-    rename, split, move, state = st.tabs(["Umbenennen", "Aufteilen", "Beitrag verschieben", "Relevanz & Sperre"])
-    with rename:
-        key = f"rename_{c.id}_v{v}"
-        st.text_input("Neuer Name", value=c.label, key=key, max_chars=300)
-        st.button("Umbenennen", key=f"rename_btn_{c.id}",
-                  **ctx.action(lambda: svc.rename(c.id, st.session_state[key], v), "Cluster umbenannt."))
-    with split:
-        if c.locked:
-            st.caption("Gesperrt: zum Aufteilen bitte zuerst entsperren.")
-        members_key, label_key = f"split_members_{c.id}_v{v}", f"split_label_{c.id}_v{v}"
-        member_text = {m.id: m.text for m in c.members}
-        st.multiselect("Beiträge für den neuen Cluster", list(member_text), key=members_key, placeholder=w.PICK,
-                       format_func=lambda i: w.option_label(f"Nr. {i}: {member_text[i]}"))
-        st.text_input("Name des neuen Clusters", key=label_key, max_chars=300)
-        st.button("Aufteilen", key=f"split_btn_{c.id}", disabled=c.locked, **ctx.action(
-            lambda: svc.split(c.id, st.session_state[members_key] or [], st.session_state[label_key] or "", v),
-            lambda new: f"Neuer Cluster „{new.label}“ mit {new.size} Beiträgen angelegt."))
-    with move:
-        member_key, target_key = f"move_member_{c.id}_v{v}", f"move_target_{c.id}_v{v}"
-        member_text = {m.id: m.text for m in c.members}
-        if not member_text or not others:
-            st.caption("Nichts zu verschieben.")
-        else:
-            st.selectbox("Beitrag", list(member_text), key=member_key,
-                         format_func=lambda i: w.option_label(f"Nr. {i}: {member_text[i]}"))
-            st.selectbox("In Cluster", [o.id for o in others], key=target_key, format_func=name_of)
-            st.button("Verschieben", key=f"move_btn_{c.id}", **ctx.action(
-                lambda: svc.move(st.session_state[member_key], st.session_state[target_key],
-                                 {c.id: v, st.session_state[target_key]: seen[st.session_state[target_key]]}),
-                "Beitrag verschoben."))
-    with state:
-        if c.relevant:
-            st.button("Als nicht relevant markieren", key=f"relevant_btn_{c.id}",
-                      **ctx.action(lambda: svc.set_relevant(c.id, False, v), "Als nicht relevant markiert."))
-        else:
-            st.button("Wieder als relevant markieren", key=f"relevant_btn_{c.id}",
-                      **ctx.action(lambda: svc.set_relevant(c.id, True, v), "Wieder als relevant markiert."))
-        if c.locked:
-            st.button("Entsperren", key=f"lock_btn_{c.id}",
-                      **ctx.action(lambda: svc.set_locked(c.id, False, v), "Cluster entsperrt."))
-        else:
-            st.caption("Ein gesperrter Cluster bleibt bei einer neuen Analyse so, wie er ist.")
-            st.button("Sperren", key=f"lock_btn_{c.id}",
-                      **ctx.action(lambda: svc.set_locked(c.id, True, v), "Cluster gesperrt."))
+    rename, split, state = st.tabs(["Umbenennen", "Aufteilen", "Relevanz & Sperre"], key=f"tab_{c.id}",
+                                   on_change="rerun")
+    if rename.open:
+        with rename:
+            key = f"rename_{c.id}_v{v}"
+            st.text_input("Neuer Name", value=c.label, key=key, max_chars=300)
+            st.button("Umbenennen", key=f"rename_btn_{c.id}_v{v}", **ctx.action(
+                lambda: svc.rename(c.id, st.session_state[key], v, request_key=ctx.request_key("rename", c.id, v)),
+                "Cluster umbenannt.", after=lambda _: keep_open(c.id)))
+    if split.open:
+        with split:
+            if c.locked:
+                st.caption("Gesperrt: zum Aufteilen bitte zuerst entsperren.")
+            members_key, label_key = f"split_members_{c.id}_v{v}", f"split_label_{c.id}_v{v}"
+            member_text = {m.id: m.text for m in c.members}
+            st.multiselect("Beiträge für den neuen Cluster", list(member_text), key=members_key, placeholder=w.PICK,
+                           format_func=lambda i: w.option_label(f"Nr. {i}: {member_text[i]}"))
+            st.text_input("Name des neuen Clusters", key=label_key, max_chars=300)
+            st.button("Aufteilen", key=f"split_btn_{c.id}_v{v}", disabled=c.locked, **ctx.action(
+                lambda: svc.split(c.id, st.session_state[members_key] or [], st.session_state[label_key] or "", v,
+                                  request_key=ctx.request_key("split", c.id, v)),
+                lambda new: f"Neuer Cluster „{new.label}“ mit {new.size} Beiträgen angelegt.",
+                after=lambda _: keep_open(c.id)))
+    if state.open:
+        with state:
+            if c.relevant:
+                st.button("Als nicht relevant markieren", key=f"relevant_btn_{c.id}_v{v}", **ctx.action(
+                    lambda: svc.set_relevant(c.id, False, v, request_key=ctx.request_key("relevant", c.id, v)),
+                    "Als nicht relevant markiert.", after=lambda _: keep_open(c.id)))
+            else:
+                st.button("Wieder als relevant markieren", key=f"relevant_btn_{c.id}_v{v}", **ctx.action(
+                    lambda: svc.set_relevant(c.id, True, v, request_key=ctx.request_key("relevant", c.id, v)),
+                    "Wieder als relevant markiert.", after=lambda _: keep_open(c.id)))
+            if c.locked:
+                st.button("Entsperren", key=f"lock_btn_{c.id}_v{v}", **ctx.action(
+                    lambda: svc.set_locked(c.id, False, v, request_key=ctx.request_key("lock", c.id, v)),
+                    "Cluster entsperrt.", after=lambda _: keep_open(c.id)))
+            else:
+                st.caption("Ein gesperrter Cluster bleibt bei einer neuen Analyse so, wie er ist.")
+                st.button("Sperren", key=f"lock_btn_{c.id}_v{v}", **ctx.action(
+                    lambda: svc.set_locked(c.id, True, v, request_key=ctx.request_key("lock", c.id, v)),
+                    "Cluster gesperrt.", after=lambda _: keep_open(c.id)))
 
+
+def members_and_move(svc: ReviewService, c: ClusterView, others: Sequence[ClusterView],
+                     seen: Mapping[int, int]) -> None:
+    """The members as a table; a ticked row can be moved to another cluster of the theme."""
+    ids = [m.id for m in c.members]
+    # the table's key names exactly these rows: a row number never points at a note that moved meanwhile
+    shown = hashlib.sha1(",".join(map(str, ids)).encode()).hexdigest()[:10]
+    table_key = f"members_{c.id}_{shown}"
+    st.caption(f"Alle {w.notes(len(ids))} mit Quelle – eine Zeile ankreuzen, um den Beitrag zu verschieben")
+    w.member_table(c.members, key=table_key, selectable=bool(others))
+    if not others or not ids:
+        return
+    target_key = f"move_target_{c.id}_{shown}"
+    st.pills("Verschieben nach", [o.id for o in others], key=target_key,
+             format_func=lambda i: w.md(name_of(i)))  # pill labels are Markdown
+
+    def picked() -> Any:
+        rows = st.session_state[table_key]["selection"]["rows"]
+        if not rows:
+            raise InputError("Bitte zuerst in der Tabelle einen Beitrag ankreuzen.")
+        target = st.session_state.get(target_key)
+        if target is None:
+            raise InputError("Bitte den Cluster wählen, in den der Beitrag soll.")
+        note = ids[rows[0]]
+        return svc.move(note, target, {c.id: c.version, target: seen[target]},
+                        request_key=ctx.request_key("move", note, c.id, c.version, target))
+
+    st.button("Verschieben", key=f"move_btn_{c.id}_{shown}", icon=":material/arrow_forward:",
+              **ctx.action(picked, lambda t: f"Beitrag verschoben nach „{t.label}“.", after=lambda _: keep_open(c.id)))
+
+
+def merged(result: ClusterView) -> None:
+    ctx.new_form("merge")
+    keep_open(result.id)
+
+
+st.subheader("Cluster zusammenführen")
+form = ctx.form_token("merge")  # a new token after a merge: the fields are empty again
+merge_pick, merge_label = f"merge_select_{form}", f"merge_label_{form}"
+merge_cols = st.columns([3, 2])
+merge_cols[0].multiselect("Cluster (der erste behält Namen und Nummer)", [c.id for c in clusters],
+                          key=merge_pick, format_func=name_of, placeholder=w.PICK)
+merge_cols[1].text_input("Neuer Name (leer: Name des ersten behalten)", key=merge_label, max_chars=300)
+st.button("Zusammenführen", key=f"merge_btn_{form}", icon=":material/call_merge:", **ctx.action(
+    lambda: service.merge({i: versions[i] for i in st.session_state.get(merge_pick) or [] if i in versions},
+                          st.session_state.get(merge_label) or None, request_key=ctx.request_key("merge", form)),
+    lambda result: f"Zusammengeführt zu „{result.label}“ ({result.size} Beiträge).", after=merged))
+
+st.subheader(f"{len(clusters)} Cluster im Thema {w.md(theme)}")
+for cluster in clusters:
+    card_key = f"card_{cluster.id}"
+    st.session_state[card_key] = cluster.id == open_id
+    with st.expander(w.cluster_title(cluster), key=card_key, on_change=toggled, args=(cluster.id,)) as card:
+        if card.open:  # only the open card is drawn: fast with many clusters, short for the keyboard
+            actions(service, cluster)
+            members_and_move(service, cluster, [o for o in clusters if o.id != cluster.id], versions)
+            w.cluster_facts(cluster)
 
 st.subheader("Karte der Beiträge")
 st.caption("Jeder Punkt ist ein Beitrag, die Farbe zeigt den Cluster. Mit der Maus auf einen Punkt zeigen, "
            "um den Text zu sehen; mit dem Mausrad zoomen.")
 w.chart(w.map_chart(service.map_points(theme)), key="cluster_map", empty="Für dieses Thema gibt es keine Karte.")
-
-st.subheader("Cluster zusammenführen")
-merge_cols = st.columns([3, 2, 1])
-merge_cols[0].multiselect("Cluster (der erste behält Namen und Nummer)", [c.id for c in clusters],
-                          key="merge_select", format_func=name_of, placeholder=w.PICK)
-merge_cols[1].text_input("Neuer Name (leer: Name des ersten behalten)", key="merge_label", max_chars=300)
-with merge_cols[2]:
-    st.write("")
-    st.button("Zusammenführen", key="merge_btn", **ctx.action(
-        lambda: service.merge({i: versions[i] for i in st.session_state.get("merge_select") or [] if i in versions},
-                              st.session_state.get("merge_label") or None),
-        lambda merged: f"Zusammengeführt zu „{merged.label}“ ({merged.size} Beiträge)."))
-
-st.subheader(f"{len(clusters)} Cluster im Thema {w.md(theme)}")
-for cluster in clusters:
-    with st.expander(w.cluster_title(cluster)):
-        w.cluster_facts(cluster)
-        st.caption("Alle Beiträge mit Quelle")
-        w.member_table(cluster.members, key=f"members_{cluster.id}")
-        actions(service, cluster, [o for o in clusters if o.id != cluster.id], versions)

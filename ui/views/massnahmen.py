@@ -1,5 +1,11 @@
 """Maßnahmen: promote clusters into a measure, list measures with filters, edit one,
-and see the contributions it came from."""
+and see the contributions it came from.
+
+The fields are plain widgets that keep their values for the session
+(``persist_state``): what a person typed and has not saved yet survives a rerun
+and a visit to another page. "Maßnahme anlegen" empties the fields after a
+success; a double click creates one measure (the submission's request key).
+"""
 
 from __future__ import annotations
 
@@ -35,35 +41,39 @@ def measure_fields(prefix: str, m: MeasureView | None) -> None:
     """The input fields of a measure, prefilled from ``m``."""
     districts = sorted({*overview.districts, *(m.districts if m else ())})
     themes = [AUTO if m is None else "–", *sorted({*overview.themes, *([m.theme] if m and m.theme else [])})]
-    st.text_input("Titel", value=m.title if m else "", key=f"{prefix}_title", max_chars=300)
-    st.text_area("Beschreibung", value=m.description if m else "", key=f"{prefix}_description")
+    keep = {"persist_state": "session"}
+    st.text_input("Titel", value=m.title if m else "", key=f"{prefix}_title", max_chars=300, **keep)
+    st.text_area("Beschreibung", value=m.description if m else "", key=f"{prefix}_description", **keep)
     cols = st.columns(2)
     cols[0].selectbox("Themenfeld", themes, key=f"{prefix}_theme",
-                      index=themes.index(m.theme) if m and m.theme in themes else 0)
+                      index=themes.index(m.theme) if m and m.theme in themes else 0, **keep)
     cols[1].multiselect("Sozialräume", districts, default=list(m.districts) if m else [], key=f"{prefix}_districts",
-                      placeholder=w.PICK)
+                        placeholder=w.PICK, **keep)
     cols = st.columns(3)
-    cols[0].text_input("Zuständige Stelle", value=(m.responsible or "") if m else "", key=f"{prefix}_responsible")
+    cols[0].text_input("Zuständige Stelle", value=(m.responsible or "") if m else "", key=f"{prefix}_responsible",
+                       **keep)
     priorities = ["–", *PRIORITIES]
     cols[1].selectbox("Priorität", priorities, key=f"{prefix}_priority",
-                      index=priorities.index(m.priority) if m and m.priority in priorities else 0)
+                      index=priorities.index(m.priority) if m and m.priority in priorities else 0, **keep)
     cols[2].selectbox("Status", MEASURE_STATUSES, key=f"{prefix}_status",
-                      index=MEASURE_STATUSES.index(m.status) if m else 0)
+                      index=MEASURE_STATUSES.index(m.status) if m else 0, **keep)
     cols = st.columns(2)
-    cols[0].text_input("Kostenschätzung", value=(m.cost_estimate or "") if m else "", key=f"{prefix}_cost")
-    cols[1].text_input("Zeitraum", value=(m.timeframe or "") if m else "", key=f"{prefix}_timeframe")
+    cols[0].text_input("Kostenschätzung", value=(m.cost_estimate or "") if m else "", key=f"{prefix}_cost", **keep)
+    cols[1].text_input("Zeitraum", value=(m.timeframe or "") if m else "", key=f"{prefix}_timeframe", **keep)
 
 
 new_tab, list_tab = st.tabs(["Neue Maßnahme aus Clustern", "Maßnahmen ansehen und bearbeiten"])
 
 with new_tab:
-    with st.form("promote_form"):
-        st.multiselect("Aus welchen Clustern?", list(cluster_names), key="promote_clusters", placeholder=w.PICK,
-                       format_func=lambda i: cluster_names[i])
-        measure_fields("promote", None)
-        st.form_submit_button("Maßnahme anlegen", key="promote_btn", **ctx.action(
-            lambda: service.promote(st.session_state.get("promote_clusters") or [], measure_input("promote")),
-            lambda m: f"Maßnahme „{m.title}“ angelegt (Nr. {m.id})."))
+    form = ctx.form_token("promote")  # a new token after a success: the fields are empty again
+    new = f"promote_{form}"
+    st.multiselect("Aus welchen Clustern?", list(cluster_names), key=f"{new}_clusters", placeholder=w.PICK,
+                   format_func=lambda i: cluster_names[i], persist_state="session")
+    measure_fields(new, None)
+    st.button("Maßnahme anlegen", key=f"{new}_btn", type="primary", **ctx.action(
+        lambda: service.promote(st.session_state.get(f"{new}_clusters") or [], measure_input(new),
+                                request_key=ctx.request_key("promote", form)),
+        lambda m: f"Maßnahme „{m.title}“ angelegt (Nr. {m.id}).", after=lambda _: ctx.new_form("promote")))
 
 with list_tab:
     cols = st.columns(3)
@@ -84,13 +94,14 @@ with list_tab:
         picked = st.selectbox("Maßnahme bearbeiten", list(titles), key="measure_pick", format_func=lambda i: titles[i])
         measure = service.measure(picked)
         prefix = f"measure_{measure.id}_v{measure.version}"  # a new version redraws the form with fresh values
-        with st.form(f"edit_form_{measure.id}"):
+        with st.container(border=True):
             measure_fields(prefix, measure)
             # the names are what people typed into the sidebar: escaped, never Markdown
             st.caption(f"Angelegt von {w.md(measure.created_by or '–')} am {measure.created_at:%d.%m.%Y %H:%M}, "
                        f"zuletzt geändert von {w.md(measure.updated_by or '–')} am {measure.updated_at:%d.%m.%Y %H:%M}.")
-            st.form_submit_button("Änderungen speichern", key="measure_save_btn", **ctx.action(
-                lambda: service.update_measure(measure.id, measure_input(prefix), measure.version),
+            st.button("Änderungen speichern", key=f"measure_save_btn_{prefix}", **ctx.action(
+                lambda: service.update_measure(measure.id, measure_input(prefix), measure.version,
+                                               request_key=ctx.request_key("update", measure.id, measure.version)),
                 lambda m: f"Maßnahme „{m.title}“ gespeichert."))
         st.caption("Aus diesen Anliegen: " + (w.md("; ".join(measure.cluster_labels)) or "–"))
         st.caption(f"Die {len(measure.sources)} Beiträge, aus denen die Maßnahme entstand")

@@ -1,4 +1,4 @@
-"""Protokoll: the audit log of the conference (who, when, what) and undo of the last change."""
+"""Protokoll: the audit log of the conference (who, when, what) and undo/redo of one's own last change."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from ui import context as ctx
+from ui.history import undo_redo
 
 ctx.header("Änderungsprotokoll")
 service = ctx.service()
-st.button("Letzte Änderung rückgängig", key="protocol_undo_btn",
-          **ctx.action(service.undo_last, lambda e: f"Rückgängig gemacht: {e.summary}"))
+undo_redo(service, "protocol")
 events = service.events(limit=500)
 if not events:
     st.info("Noch keine Änderungen.")
