@@ -52,8 +52,8 @@ def sidebar(presenting: bool) -> None:
             st.caption("Noch keine Konferenz importiert.")
         if presenting:
             return
-        if "name" not in st.session_state:  # bound to ?name=: a reload keeps it; tests set "actor"
-            st.session_state["name"] = ctx.actor() or str(st.query_params.get("name") or "")
+        if "name" not in st.session_state and ctx.actor() and "name" not in st.query_params:
+            st.session_state["name"] = ctx.actor()  # a name given to the session (tests); else ?name= fills it
         st.text_input("Ihr Name (für das Änderungsprotokoll)", key="name", max_chars=100, bind="query-params",
                       help="Jede Änderung wird mit diesem Namen, Datum und Uhrzeit gespeichert. Der Name steht "
                            "auch in der Adresse der Seite, damit er ein Neuladen übersteht – beim Weitergeben "

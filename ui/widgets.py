@@ -94,11 +94,16 @@ def member_table(members: Sequence[MemberView], key: str, selectable: bool = Fal
         return
     height = 38 + MEMBER_ROW_PX * min(len(members), MEMBER_ROWS_SHOWN)
     options: dict[str, Any] = {"on_select": "rerun", "selection_mode": "single-row"} if selectable else {}
+    # base widths that fit a card at a 1024 px window; wider windows stretch them. Table and round
+    # are part of "Quelle", so their own columns are left out here.
     st.dataframe(members_frame(members), hide_index=True, width="stretch", key=key, height=height,
-                 row_height=MEMBER_ROW_PX, column_config={
-                     "Nr.": st.column_config.NumberColumn(width="small"),
-                     "Beitrag": st.column_config.TextColumn(width="large"),
-                     "Quelle": st.column_config.TextColumn(width="medium")}, **options)
+                 row_height=MEMBER_ROW_PX, column_order=("Nr.", "Beitrag", "Quelle", "Gruppe", "Sozialräume"),
+                 column_config={
+                     "Nr.": st.column_config.NumberColumn(width=40),
+                     "Beitrag": st.column_config.TextColumn(width=185),
+                     "Quelle": st.column_config.TextColumn(width=110),
+                     "Gruppe": st.column_config.TextColumn(width=75),
+                     "Sozialräume": st.column_config.TextColumn(width=75)}, **options)
 
 
 def quotes(members: Sequence[MemberView]) -> None:
@@ -152,15 +157,14 @@ def measures_frame(measures: Sequence[MeasureView], *, staff: bool = True) -> pd
 
 
 def spread(c: ClusterView) -> None:
-    """How a cluster spreads over tables, rounds, stakeholder groups and districts."""
+    """How a cluster spreads over tables, rounds, stakeholder groups and districts (plain text, no tab stops)."""
     columns = st.columns(len(SPREAD_NAMES))
     for column, (key, name) in zip(columns, SPREAD_NAMES.items(), strict=True):
         counts = c.profile.get(key, {})
         with column:
             st.caption(f"{name}: {len(counts)}")
             if counts:
-                st.dataframe(pd.DataFrame({name: list(counts), "Beiträge": list(counts.values())}),
-                             hide_index=True, width="stretch", key=f"spread_{key}_{c.id}")
+                st.text("\n".join(f"{value}: {n}" for value, n in counts.items()))
 
 
 # -- charts --------------------------------------------------------------------

@@ -525,3 +525,35 @@ def test_unreachable_database_shows_a_german_message_not_a_stack_trace(settings)
     [error] = at.error
     assert f"PostgreSQL auf 127.0.0.1:{port} nimmt keine Verbindung an" in _visible(error.value)
     assert "Geheim-42" not in error.value
+
+
+def test_a_fresh_session_opens_the_conference_theme_card_and_name_of_the_link(
+        analysed_store, settings, service: ReviewService, small_conference_csv, hashing_resources) -> None:
+    from pipelines.ingest import import_files
+
+    import_files(analysed_store, [small_conference_csv], "Spätere Konferenz", hashing_resources.vocab)
+    power = next(c for c in service.clusters("Einkommen") if "Strom" in c.label)
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.session_state["store"] = analysed_store
+    at.session_state["settings"] = settings
+    at.query_params.update({"konferenz": "Kleine Konferenz", "thema": "Einkommen", "cluster": str(power.id),
+                            "name": "Carla Chef"})
+    at.switch_page("views/cluster.py").run()
+    assert not at.exception, at.exception
+    assert at.sidebar.selectbox(key="conference_select").value == "Kleine Konferenz", "not the last imported"
+    assert at.sidebar.text_input(key="name").value == "Carla Chef"
+    assert at.selectbox(key="thema").value == "Einkommen"
+    assert at.session_state[f"card_{power.id}"] and at.text_input(key=f"rename_{power.id}_v{power.version}")
+    at.text_input(key=f"rename_{power.id}_v{power.version}").input("Stromsperren verhindern")
+    at.button(key=f"rename_btn_{power.id}_v{power.version}").click().run()
+    assert service.events()[0].actor == "Carla Chef"
+
+
+def test_member_tables_wrap_the_note_text(make_app, service: ReviewService) -> None:
+    from ui.widgets import MEMBER_ROW_PX
+
+    c = first(service, WORK)
+    at = open_card(open_page(make_app(), "cluster", WORK), c.id)
+    proto = next(d.proto for d in at.dataframe if d.key == member_rows(at, c.id))
+    assert proto.row_height == MEMBER_ROW_PX > 64, "Streamlit wraps cell text only in rows taller than 4rem"
+    assert "Beitrag" in proto.column_order  # the height (twenty rows) is checked in the browser at 1024 px

@@ -34,7 +34,7 @@ if not themes:
     st.info("Diese Analyse hat keine Cluster.")
     st.stop()
 
-top = st.columns([2, 1])
+top = st.columns(2)
 theme = top[0].selectbox("Thema", themes, key="thema", bind="query-params")
 show_irrelevant = top[1].toggle("Nicht relevante anzeigen", value=True, key="cluster_show_irrelevant")
 clusters = service.clusters(theme, include_irrelevant=show_irrelevant, with_members=True)

@@ -89,7 +89,17 @@ with list_tab:
     if not measures:
         st.info("Keine Maßnahmen unter dieser Auswahl.")
     else:
-        st.dataframe(w.measures_frame(measures), hide_index=True, width="stretch", key="measures_table")
+        # the columns that fit a 1024 px window, titles wrapped; every field is in the form below
+        st.dataframe(w.measures_frame(measures), hide_index=True, width="stretch", key="measures_table",
+                     row_height=w.MEMBER_ROW_PX, height=38 + w.MEMBER_ROW_PX * min(len(measures), 12),
+                     column_order=("Nr.", "Titel", "Themenfeld", "Status", "Priorität", "Zuständig"),
+                     column_config={"Nr.": st.column_config.NumberColumn(width=35),
+                                    "Titel": st.column_config.TextColumn(width=170),
+                                    "Themenfeld": st.column_config.TextColumn(width=90),
+                                    "Status": st.column_config.TextColumn(width=85),
+                                    "Priorität": st.column_config.TextColumn(width=60),
+                                    "Zuständig": st.column_config.TextColumn(width=90)})
+        st.caption("Sozialräume, Kosten, Zeitraum und Herkunft stehen unten bei der gewählten Maßnahme.")
         titles = {m.id: w.option_label(f"Nr. {m.id}: {m.title}") for m in measures}
         picked = st.selectbox("Maßnahme bearbeiten", list(titles), key="measure_pick", format_func=lambda i: titles[i])
         measure = service.measure(picked)
