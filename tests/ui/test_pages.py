@@ -557,3 +557,16 @@ def test_member_tables_wrap_the_note_text(make_app, service: ReviewService) -> N
     proto = next(d.proto for d in at.dataframe if d.key == member_rows(at, c.id))
     assert proto.row_height == MEMBER_ROW_PX > 64, "Streamlit wraps cell text only in rows taller than 4rem"
     assert "Beitrag" in proto.column_order  # the height (twenty rows) is checked in the browser at 1024 px
+
+
+def test_an_unsaved_new_name_survives_closing_the_card_and_another_page(make_app, service: ReviewService) -> None:
+    a, b = first(service, WORK, 0), first(service, WORK, 1)
+    at = open_card(open_page(make_app(), "cluster", WORK), a.id)
+    at.text_input(key=f"rename_{a.id}_v{a.version}").input("Halb getippt").run()
+    open_card(at, b.id)  # one card at a time: a's card closes
+    assert not at.session_state[f"card_{a.id}"]
+    open_page(at, "massnahmen")
+    open_card(open_page(at, "cluster"), a.id)
+    assert at.selectbox(key="thema").value == WORK, "the theme stays across pages"
+    assert at.text_input(key=f"rename_{a.id}_v{a.version}").value == "Halb getippt"
+    assert service.cluster(a.id).label == a.label

@@ -9,7 +9,8 @@ card to ``?cluster=`` (one card at a time), so a reload or a link opens the same
 card; after a change the card of the changed cluster is open and its tab is the
 one that was chosen. Inside a card the actions come first, so the keyboard
 reaches "Neuer Name" right after the card's title. Moving a note: tick its row in
-the table, pick the target cluster, "Verschieben".
+the table, pick the target cluster, "Verschieben". Typed but unsaved input (a new
+name, a split, a merge) is kept for the session, also while its card is closed.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ def actions(svc: ReviewService, c: ClusterView) -> None:
     if rename.open:
         with rename:
             key = f"rename_{c.id}_v{v}"
-            st.text_input("Neuer Name", value=c.label, key=key, max_chars=300)
+            st.text_input("Neuer Name", value=c.label, key=key, max_chars=300, persist_state="session")
             st.button("Umbenennen", key=f"rename_btn_{c.id}_v{v}", **ctx.action(
                 lambda: svc.rename(c.id, st.session_state[key], v, request_key=ctx.request_key("rename", c.id, v)),
                 "Cluster umbenannt.", after=lambda _: keep_open(c.id)))
@@ -86,8 +87,8 @@ def actions(svc: ReviewService, c: ClusterView) -> None:
             members_key, label_key = f"split_members_{c.id}_v{v}", f"split_label_{c.id}_v{v}"
             member_text = {m.id: m.text for m in c.members}
             st.multiselect("Beiträge für den neuen Cluster", list(member_text), key=members_key, placeholder=w.PICK,
-                           format_func=lambda i: w.option_label(f"Nr. {i}: {member_text[i]}"))
-            st.text_input("Name des neuen Clusters", key=label_key, max_chars=300)
+                           format_func=lambda i: w.option_label(f"Nr. {i}: {member_text[i]}"), persist_state="session")
+            st.text_input("Name des neuen Clusters", key=label_key, max_chars=300, persist_state="session")
             st.button("Aufteilen", key=f"split_btn_{c.id}_v{v}", disabled=c.locked, **ctx.action(
                 lambda: svc.split(c.id, st.session_state[members_key] or [], st.session_state[label_key] or "", v,
                                   request_key=ctx.request_key("split", c.id, v)),
@@ -154,8 +155,9 @@ form = ctx.form_token("merge")  # a new token after a merge: the fields are empt
 merge_pick, merge_label = f"merge_select_{form}", f"merge_label_{form}"
 merge_cols = st.columns([3, 2])
 merge_cols[0].multiselect("Cluster (der erste behält Namen und Nummer)", [c.id for c in clusters],
-                          key=merge_pick, format_func=name_of, placeholder=w.PICK)
-merge_cols[1].text_input("Neuer Name (leer: Name des ersten behalten)", key=merge_label, max_chars=300)
+                          key=merge_pick, format_func=name_of, placeholder=w.PICK, persist_state="session")
+merge_cols[1].text_input("Neuer Name (leer: Name des ersten behalten)", key=merge_label, max_chars=300,
+                         persist_state="session")
 st.button("Zusammenführen", key=f"merge_btn_{form}", icon=":material/call_merge:", **ctx.action(
     lambda: service.merge({i: versions[i] for i in st.session_state.get(merge_pick) or [] if i in versions},
                           st.session_state.get(merge_label) or None, request_key=ctx.request_key("merge", form)),
