@@ -107,7 +107,10 @@ def flash(kind: str, message: str) -> None:
 def header(title: str) -> None:
     """The page title, then the messages the last click left (a refused change, a success)."""
     st.title(title)
-    show_flash()
+    # one block whether or not there is a message: the elements below keep their place in the page,
+    # so the browser keeps them (and the keyboard focus) across the rerun after a click
+    with st.container():
+        show_flash()
 
 
 def show_flash() -> None:

@@ -132,6 +132,8 @@ class ReviewService(ReviewReader):
         with Change(self, "rename", "cluster", cluster_id, request_key) as change:
             change.view = lambda session: self.cluster_in(session, cluster_id)
             cluster = change.cluster(cluster_id, expected_version)
+            if cluster.label == label:
+                raise InputError(f"Der Cluster heißt schon „{label}“.")
             change.payload["from"], change.payload["to"] = cluster.label, label
             cluster.label, cluster.label_source, cluster.reviewed = label, "staff", True
         return change.result

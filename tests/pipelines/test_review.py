@@ -518,3 +518,10 @@ def test_a_new_change_after_an_undo_ends_the_redo(review: ReviewService) -> None
     review.undo_last()
     review.set_locked(cluster.id, True, review.cluster(cluster.id).version)
     assert review.redoable() is None
+
+
+def test_renaming_to_the_same_name_is_no_change(review: ReviewService) -> None:
+    cluster = review.clusters()[0]
+    with pytest.raises(InputError, match="heißt schon"):
+        review.rename(cluster.id, f"  {cluster.label} ", cluster.version)
+    assert review.events() == [] and review.cluster(cluster.id).version == cluster.version

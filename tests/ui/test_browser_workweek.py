@@ -165,7 +165,13 @@ def test_the_keyboard_reaches_neuer_name_in_three_tab_presses(server: str, page,
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")  # the "Umbenennen" button right after the field
     page.get_by_text("Cluster umbenannt.").wait_for(timeout=30_000)
+    settled(page)
     assert service.cluster(first.id).label == f"{first.label} (geprüft)"
+    page.wait_for_timeout(1200)
+    focused = page.evaluate("[document.activeElement.getAttribute('role'), document.activeElement.innerText]")
+    assert focused == ["tab", "Umbenennen"], f"after the change the focus is back in the card, not on {focused!r}"
+    page.keyboard.press("Tab")  # and one Tab later in the field again
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "Neuer Name"
 
 
 def overflowing(page, selector: str) -> list[str]:

@@ -27,6 +27,7 @@ from ui import context as ctx
 from ui import widgets as w
 
 OPEN = "_open_cluster"  # the card that is open, mirrored in ?cluster=
+FOCUS = "_focus_cluster"  # (nonce, cluster id): after a change, the focus goes back into that card
 
 ctx.header("Cluster prüfen")
 service = ctx.service()
@@ -52,16 +53,38 @@ else:
     st.query_params["cluster"] = str(open_id)
 
 
-def keep_open(cluster_id: int | None) -> None:
-    """Show the card of ``cluster_id`` open on the next run (the cluster just changed)."""
+def keep_open(cluster_id: int) -> None:
+    """Show the card of ``cluster_id`` open on the next run (the cluster just changed), with the focus in it."""
     st.session_state[OPEN] = cluster_id
+    # a new number each time, so the browser runs the focus script again for the same card
+    st.session_state["_focus_nonce"] = nonce = st.session_state.get("_focus_nonce", 0) + 1
+    st.session_state[FOCUS] = nonce, cluster_id
+
+
+def focus_card(cluster_id: int, nonce: int) -> None:
+    """Put the keyboard focus on the chosen tab of the card of ``cluster_id``.
+
+    A change alters the card's title, and Streamlit draws a card with a new title anew,
+    which drops the focus to the page's start; this puts it back where the person works.
+    Only our own constant script with two integers in it.
+    """
+    st.html(f"""<script>/* {nonce} */ (() => {{
+        const put = () => {{
+            const tab = document.querySelector('.st-key-card_{int(cluster_id)} [role=tab][aria-selected=true]');
+            const lost = !document.activeElement || document.activeElement === document.body;
+            if (tab && lost) tab.focus();  // only where the redraw dropped it, never away from a field
+            return !!tab;
+        }};
+        [50, 200, 500, 1000].forEach(ms => setTimeout(put, ms));
+    }})();</script>""", unsafe_allow_javascript=True, width=1)
 
 
 def toggled(cluster_id: int) -> None:
+    """A person opened or closed a card (the focus is on its title already)."""
     if st.session_state.get(f"card_{cluster_id}"):
-        keep_open(cluster_id)
+        st.session_state[OPEN] = cluster_id
     elif st.session_state.get(OPEN) == cluster_id:
-        keep_open(None)
+        st.session_state[OPEN] = None
 
 
 def name_of(cluster_id: int) -> str:
@@ -172,6 +195,10 @@ for cluster in clusters:
             actions(service, cluster)
             members_and_move(service, cluster, [o for o in clusters if o.id != cluster.id], versions)
             w.cluster_facts(cluster)
+
+focus = st.session_state.pop(FOCUS, None)
+if focus is not None and focus[1] == open_id:
+    focus_card(open_id, focus[0])
 
 st.subheader("Karte der Beiträge")
 st.caption("Jeder Punkt ist ein Beitrag, die Farbe zeigt den Cluster. Mit der Maus auf einen Punkt zeigen, "
