@@ -24,6 +24,7 @@ from models.records import AnalysisRun, Assignment, Cluster, Contribution
 from models.store import Store
 from nlp.text import neutralise_formula
 from pipelines.errors import InputError
+from pipelines.formats import number
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,9 @@ def export_json(view: RunView, path: Path, notice: str | None = None) -> None:
 def export_csv(view: RunView, path: Path, notice: str | None = None) -> None:
     """One row per member: the cluster's rank, theme and label beside the note and its source.
 
+    Written for German Excel: ``;`` between fields, a decimal comma, UTF-8 with a BOM
+    (without it Excel reads the umlauts as Latin-1).
+
     ``notice`` (the example-data sentence) fills a last column ``hinweis`` of every row,
     so it survives sorting and filtering in a spreadsheet.
     """
@@ -168,6 +172,6 @@ def export_csv(view: RunView, path: Path, notice: str | None = None) -> None:
         for c in view.concerns:
             for m in view.members.get(c.cluster_id, []):
                 record = _member_record(m)
-                row = {"rank": c.rank, "theme": c.theme, "label": c.label, "score": f"{c.score:.3f}",
+                row = {"rank": c.rank, "theme": c.theme, "label": c.label, "score": number(c.score, 3, grouping=False),
                        **{k: record[k] for k in fields if k in record}, **({"hinweis": notice} if notice else {})}
                 writer.writerow({k: neutralise_formula(str(v)) if isinstance(v, str) else v for k, v in row.items()})

@@ -16,6 +16,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from pipelines.formats import number
 from pipelines.review import ClusterView, MeasureView, MemberView
 
 ALL = "Alle"
@@ -100,7 +101,7 @@ def concerns_frame(clusters: Sequence[ClusterView], district: str | None = None)
             "Thema": [c.theme for c in clusters],
             "Anliegen": [c.label for c in clusters],
             "Beiträge": [c.size for c in clusters],
-            "Punkte": [round(c.score, 2) for c in clusters],
+            "Punkte": [number(c.score) for c in clusters],  # text: a dataframe shows "7.45"
             "Warum": [why(c) for c in clusters],
             "Schlüsselwörter": [", ".join(c.keywords[:6]) for c in clusters],
         }
@@ -235,11 +236,16 @@ def top_bars(clusters: Sequence[ClusterView], height: int = 260) -> alt.Chart | 
     )
 
 
-def chart(spec: alt.Chart | None, key: str, empty: str = "Keine Daten für diese Auswahl.") -> None:
+# Vega's number formats in German: axis labels "0,5", tooltips "1.386".
+GERMAN_LOCALE = {"number": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", "\u00a0€"]}}
+
+
+def chart(spec: alt.TopLevelMixin | None, key: str, empty: str = "Keine Daten für diese Auswahl.") -> None:
+    """A chart in German number format, without Vega's English action menu."""
     if spec is None:
         st.caption(empty)
     else:
-        st.altair_chart(spec, width="stretch", key=key)
+        st.altair_chart(spec.configure(locale=GERMAN_LOCALE), width="stretch", key=key)
 
 
 # -- cluster card --------------------------------------------------------------
@@ -273,9 +279,9 @@ def cluster_facts(c: ClusterView) -> None:
     st.text(f"Name: {c.label}")
     st.text(f"Schlüsselwörter: {', '.join(c.keywords) or '–'}")
     cols = st.columns(4)
-    cols[0].metric("Beiträge", c.size)
-    cols[1].metric("Rang gesamt", c.rank)
-    cols[2].metric("Punkte", f"{c.score:.2f}")
+    cols[0].metric("Beiträge", number(c.size))
+    cols[1].metric("Rang gesamt", number(c.rank))
+    cols[2].metric("Punkte", number(c.score))
     cols[3].metric("Schwerpunkt", md(c.hotspot) if c.hotspot else "–")  # a metric's value is Markdown
     spread(c)
     if c.representatives:
