@@ -35,10 +35,10 @@ with cols[1]:
 proposed = service.measures(theme=theme, district=district)  # the measures to show: none rejected
 overall = service.overview(Filters(theme=theme, district=district), top=None)  # every concern, best first
 metrics = st.columns(4)
-metrics[0].metric("Beiträge", overall.n_contributions)
-metrics[1].metric("Anliegen", overall.n_clusters)
-metrics[2].metric("Sozialräume", overall.n_districts)
-metrics[3].metric("Maßnahmen", len(proposed))
+metrics[0].metric("Beiträge", w.number(overall.n_contributions))
+metrics[1].metric("Anliegen", w.number(overall.n_clusters))
+metrics[2].metric("Sozialräume", w.number(overall.n_districts))
+metrics[3].metric("Maßnahmen", w.number(len(proposed)))
 
 for t in [theme] if theme else everything.themes:
     top = [c for c in overall.top if c.theme == t][:5]
