@@ -19,12 +19,17 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from models.queries import active_concerns, latest_run_id
+from models.queries import MEASURE_STATUSES, REJECTED, active_concerns, latest_run_id
 from models.records import AnalysisRun, Assignment, Cluster, Contribution
 from models.store import Store
 from nlp.text import neutralise_formula
 from pipelines.errors import InputError
 from pipelines.formats import number
+
+
+# What goes before the committee: a measure staff have proposed, and what became of it;
+# not a draft ("Entwurf"), not a rejected one.
+COMMITTEE_STATUSES = tuple(s for s in MEASURE_STATUSES[MEASURE_STATUSES.index("vorgeschlagen"):] if s != REJECTED)
 
 
 @dataclass(frozen=True)

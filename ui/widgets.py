@@ -218,22 +218,28 @@ def map_chart(points: Sequence[Mapping[str, Any]]) -> alt.Chart | None:
     )
 
 
-def top_bars(clusters: Sequence[ClusterView], height: int = 260) -> alt.Chart | None:
-    """Horizontal bars: how many notes each top concern has (committee view)."""
+def top_bars(clusters: Sequence[ClusterView]) -> alt.LayerChart | None:
+    """Horizontal bars: how many notes each top concern has (committee view).
+
+    Short labels ("1. Kita-Plätze fehlen …") within a fixed width, so the bars keep
+    room on a 1024-pixel screen; the full label stands in the list below the chart.
+    Whole numbers only on the axis, the count at the end of each bar.
+    """
     if not clusters:
         return None
-    frame = pd.DataFrame({"Anliegen": [option_label(c.label, 60) for c in clusters],
+    frame = pd.DataFrame({"Anliegen": [f"{c.theme_rank}. {option_label(c.label, 30)}" for c in clusters],
+                          "Name": [c.label for c in clusters],
                           "Beiträge": [c.size for c in clusters], "Rang": [c.rank for c in clusters]})
-    return (
-        alt.Chart(frame, height=height)
-        .mark_bar(color="#c2410c")
-        .encode(
-            y=alt.Y("Anliegen:N", sort=alt.SortField("Rang"), title=None,
-                    axis=alt.Axis(labelLimit=500, labelFontSize=16)),
-            x=alt.X("Beiträge:Q", title="Beiträge", axis=alt.Axis(labelFontSize=14, titleFontSize=14)),
-            tooltip=["Anliegen:N", "Beiträge:Q"],
-        )
+    base = alt.Chart(frame, height=alt.Step(44)).encode(
+        y=alt.Y("Anliegen:N", sort=alt.SortField("Rang"), title=None,
+                axis=alt.Axis(labelLimit=240, labelFontSize=15)),
+        x=alt.X("Beiträge:Q", title="Beiträge", scale=alt.Scale(domainMin=0, nice=True),
+                axis=alt.Axis(labelFontSize=14, titleFontSize=14, tickMinStep=1, format="d")),
+        tooltip=[alt.Tooltip("Name:N", title="Anliegen"), "Beiträge:Q"],
     )
+    bars = base.mark_bar(color="#c2410c")
+    counts = base.mark_text(align="left", dx=4, fontSize=15).encode(text="Beiträge:Q")
+    return bars + counts
 
 
 # Vega's number formats in German: axis labels "0,5", tooltips "1.386".
@@ -245,7 +251,8 @@ def chart(spec: alt.TopLevelMixin | None, key: str, empty: str = "Keine Daten f�
     if spec is None:
         st.caption(empty)
     else:
-        st.altair_chart(spec.configure(locale=GERMAN_LOCALE), width="stretch", key=key)
+        # aria off: Vega would describe each axis in English ("X-axis titled … for a linear scale").
+        st.altair_chart(spec.configure(locale=GERMAN_LOCALE, aria=False), width="stretch", key=key)
 
 
 # -- cluster card --------------------------------------------------------------
