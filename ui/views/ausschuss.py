@@ -78,11 +78,11 @@ for t in theme_order(list(overall.top), proposed, everything.themes):
     measures = [m for m in proposed if m.theme == t]
     st.divider()
     st.header(w.md(t))
+    if len(concerns) >= MIN_CONCERNS_FOR_CHART:  # the whole width: on a 1024-pixel screen a column is too narrow
+        w.chart(w.top_bars(top), key=f"committee_chart_{t}")
     left, right = st.columns([3, 2])
     with left:
         st.subheader("Wichtigste Anliegen")
-        if len(concerns) >= MIN_CONCERNS_FOR_CHART:
-            w.chart(w.top_bars(top), key=f"committee_chart_{t}")
         for c in top:
             places = ", ".join(c.profile.get("districts", {})) or "stadtweit"
             st.markdown(f"**{c.theme_rank}\\.** {w.md(c.label)}  \n"
