@@ -191,8 +191,21 @@ def heatmap_chart(heatmap: Mapping[str, Mapping[str, int]]) -> alt.Chart | None:
     return cells + base.mark_text(baseline="middle").encode(text="Beiträge:Q")
 
 
+# After Kelly's colours of maximum contrast (white and black left out, three close pairs
+# replaced by teal, magenta and navy): 20 clusters on the map get 20 colours that stay
+# apart (at least 44 apart in RGB) and show on white.
+CLUSTER_COLOURS = (
+    "#0067a5", "#f38400", "#be0032", "#008856", "#875692", "#f3c300", "#a1caf1", "#882d17", "#8db600", "#e68fac",
+    "#d62ad6", "#c2b280", "#2b3d26", "#f99379", "#b3446c", "#654522", "#00a3a3", "#848482", "#e25822", "#1a1a6e",
+)
+
+
 def map_chart(points: Sequence[Mapping[str, Any]]) -> alt.Chart | None:
-    """The contributions on their 2-D map, coloured by cluster; hovering shows the text."""
+    """The contributions on their 2-D map, coloured by cluster; hovering shows the text.
+
+    Up to :data:`CLUSTER_COLOURS` clusters each get a colour of their own, in the order
+    they first appear; beyond that the colours repeat.
+    """
     if not points:
         return None
     frame = pd.DataFrame(
@@ -201,18 +214,20 @@ def map_chart(points: Sequence[Mapping[str, Any]]) -> alt.Chart | None:
             "y": [p["y"] for p in points],
             "Cluster": [p["cluster"] for p in points],
             "Beitrag": [p["text"] for p in points],
-            "Nr.": [p["id"] for p in points],
+            "Nummer": [p["id"] for p in points],  # no "." in a field name: Vega reads "Nr." as a nested field
         }
     )
-    legend = alt.Legend(labelLimit=300) if frame["Cluster"].nunique() <= 25 else None
+    clusters = list(dict.fromkeys(frame["Cluster"]))
+    colours = [CLUSTER_COLOURS[i % len(CLUSTER_COLOURS)] for i in range(len(clusters))]
+    legend = alt.Legend(labelLimit=300) if len(clusters) <= 25 else None
     return (
         alt.Chart(frame)
         .mark_circle(size=60, opacity=0.8)
         .encode(
             x=alt.X("x:Q", axis=None, scale=alt.Scale(zero=False, padding=12)),
             y=alt.Y("y:Q", axis=None, scale=alt.Scale(zero=False, padding=12)),
-            color=alt.Color("Cluster:N", legend=legend),
-            tooltip=[alt.Tooltip("Beitrag:N"), alt.Tooltip("Cluster:N"), alt.Tooltip("Nr.:Q")],
+            color=alt.Color("Cluster:N", legend=legend, scale=alt.Scale(domain=clusters, range=colours)),
+            tooltip=[alt.Tooltip("Beitrag:N"), alt.Tooltip("Cluster:N"), alt.Tooltip("Nummer:Q", title="Nr.")],
         )
         .interactive()
     )

@@ -132,6 +132,9 @@ def _committee_measures(store: Store) -> dict[str, str]:
 
 def test_walk_through_every_page_asks_only_the_local_server_and_shows_no_english(
         analysed_store: Store, taten_home: Path, browser) -> None:
+    from pipelines.review import ReviewService
+    from ui.widgets import CLUSTER_COLOURS
+
     _committee_measures(analysed_store)
     with serve_workbench(analysed_store.url, taten_home) as url:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -149,6 +152,10 @@ def test_walk_through_every_page_asks_only_the_local_server_and_shows_no_english
                 page.get_by_test_id("stSidebarNav").get_by_role("link").filter(has_text=title).click()
                 page.get_by_text(marker).first.wait_for(timeout=20_000)
                 _settle(page)
+                if title == "Cluster prüfen":  # the map's points, coloured as the spec says (not by a theme)
+                    page.locator("[data-testid=stVegaLiteChart] g.mark-symbol path").first.wait_for()
+                    fills = set(page.evaluate("""() => [...document.querySelectorAll(
+                        '[data-testid=stVegaLiteChart] g.mark-symbol path')].map(p => p.getAttribute('fill'))"""))
                 if title == "Übersicht":  # an open select box shows its own chrome
                     page.get_by_role("combobox", name="Thema").click()
                     page.get_by_role("option", name="Arbeit").wait_for()
@@ -166,6 +173,10 @@ def test_walk_through_every_page_asks_only_the_local_server_and_shows_no_english
     assert len(local) > 20, "the walk-through really loaded the pages"
     assert [r for r in requests if r not in local] == [], "every request goes to the local server"
     assert english == {}, f"English words on the pages: {english}"
+    service = ReviewService(analysed_store, "Kleine Konferenz", "Bernd Büro")
+    first_theme = service.themes()[0]  # the cluster page opens on it
+    n_clusters = len({p["cluster_id"] for p in service.map_points(first_theme)})
+    assert n_clusters > 1 and fills == set(CLUSTER_COLOURS[:n_clusters]), "the map's own colours, one per cluster"
 
 
 def test_committee_view_prints_every_theme_and_measure_without_sidebar_and_filters(
