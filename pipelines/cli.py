@@ -404,7 +404,8 @@ def cluster_command(
                 embeddings, resources.embedder, lemmas, settings.clustering, [text_hash(t) for t in cleaned], k=k
             ).labels
         pd.DataFrame({"id": frame["id"], "cluster": labels.astype(int)}).to_csv(out, index=False)
-        console.print(f"{len(labels)} Texte in {len(np.unique(labels[labels >= 0]))} Cluster eingeteilt → {out}")
+        n_clusters = len(np.unique(labels[labels >= 0]))
+        console.print(f"{number(len(labels))} Texte in {number(n_clusters)} Cluster eingeteilt → {out}")
 
     _run(action)
 

@@ -51,7 +51,7 @@ _RICH_CONSTANTS = {
 }
 HELP = "Diese Hilfe anzeigen und beenden."
 
-# Usage errors of Typer's Click, most specific first: (pattern, German, what the value should be).
+# Usage errors of Typer's Click, most specific first: (pattern, German with {x} and {y}).
 _ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.DOTALL), g) for p, g in (
     (r"^Missing option (?P<x>.+?)\.?$", "Es fehlt die Option {x}."),
     (r"^Missing argument (?P<x>.+?)\.?$", "Es fehlt das Argument {x}."),
@@ -59,9 +59,12 @@ _ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.DOTAL
     (r"^No such option:? (?P<x>\S+?)\.?(?: \(Possible options: (?P<y>.+)\))?$", "Die Option {x} gibt es nicht.{y}"),
     (r"^Den Befehl (?P<x>.+?) gibt es nicht\.?(?: Did you mean (?P<y>.+)\?)?$",
      "Den Befehl {x} gibt es nicht.{y}"),
-    (r"^Invalid value for (?P<x>.+?): .*valid integer.*$", "Ungültiger Wert für {x}: Bitte eine ganze Zahl angeben."),
-    (r"^Invalid value for (?P<x>.+?): .*valid (?:number|float).*$", "Ungültiger Wert für {x}: Bitte eine Zahl angeben."),
-    (r"^Invalid value for (?P<x>.+?): .*(?:does not exist|not found).*$", "Ungültiger Wert für {x}: Das gibt es nicht."),
+    (r"^Invalid value for (?P<x>.+?): .*valid integer.*$",
+     "Ungültiger Wert für {x}: Bitte eine ganze Zahl angeben."),
+    (r"^Invalid value for (?P<x>.+?): .*valid (?:number|float).*$",
+     "Ungültiger Wert für {x}: Bitte eine Zahl angeben."),
+    (r"^Invalid value for (?P<x>.+?): .*(?:does not exist|not found).*$",
+     "Ungültiger Wert für {x}: Das gibt es nicht."),
     (r"^Invalid value for (?P<x>.+?): .*$", "Ungültiger Wert für {x}."),
     (r"^Got unexpected extra argument(?:s|\(s\))? \((?P<x>.+)\)$", "Unerwartete zusätzliche Angabe ({x})."),
     (r"^Option (?P<x>.+?) requires an argument\.$", "Die Option {x} braucht einen Wert."),

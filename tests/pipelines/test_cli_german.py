@@ -36,6 +36,7 @@ def test_help_of_every_command_is_german(command: list[str], env: dict[str, str]
     (["analyse", "-c", "x", "--k"], "Die Option '--k' braucht einen Wert."),
     (["export", "-c", "x", "--out", "a.csv", "zuviel"], "Unerwartete zusätzliche Angabe (zuviel)."),
     (["analysieren"], "Den Befehl 'analysieren' gibt es nicht."),
+    (["analyze"], "Den Befehl 'analyze' gibt es nicht. Meinten Sie 'analyse'?"),
 ])
 def test_usage_errors_are_german(args: list[str], german: str, env: dict[str, str]) -> None:
     result = CliRunner().invoke(app, args, env=env)
@@ -60,7 +61,8 @@ def test_analyse_reports_an_unknown_conference_before_loading_a_model(taten_home
     assert "kein-modell" not in result.output
 
 
-def test_analyse_shows_embedding_progress_with_a_rate_on_stderr(env: dict[str, str], small_conference_csv: Path) -> None:
+def test_analyse_shows_embedding_progress_with_a_rate_on_stderr(env: dict[str, str],
+                                                                small_conference_csv: Path) -> None:
     runner = CliRunner()
     imported = runner.invoke(app, ["import", str(small_conference_csv), "-c", "Kleine Konferenz"], env=env)
     assert imported.exit_code == 0, imported.output
