@@ -28,9 +28,11 @@ MIN_CONCERNS_FOR_CHART = 3
 TOP = 5
 NO_THEME = "Ohne Themenfeld"
 
-# Our own constant CSS (no data in it): large type for a projector.
+# Our own constant CSS (no data in it): large type for a projector, normal type on paper.
 st.markdown("<style>.stMarkdown p, .stMarkdown li {font-size: 1.35rem;} "
-            "[data-testid='stMetricValue'] {font-size: 3rem;}</style>", unsafe_allow_html=True)
+            "[data-testid='stMetricValue'] {font-size: 3rem;} "
+            "@media print {.stMarkdown p, .stMarkdown li {font-size: 1rem;} "
+            "[data-testid='stMetricValue'] {font-size: 2rem;}}</style>", unsafe_allow_html=True)
 
 
 def theme_order(concerns: list[ClusterView], measures: list[MeasureView], themes: tuple[str, ...]) -> list[str]:
