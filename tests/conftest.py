@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from models.store import Store
+from pipelines.cli import streamlit_command
 from nlp.embed import HashingEmbedder
 from pipelines.resources import Resources, build_resources
 from pipelines.settings import Settings, load_settings
@@ -219,7 +220,8 @@ def browser() -> Iterator[object]:
 
 @contextmanager
 def serve_workbench(database_url: str, home: Path) -> Iterator[str]:
-    """``streamlit run ui/app.py`` on a free loopback port over ``database_url``; yields its URL.
+    """``streamlit run ui/app.py`` as ``taten ui`` starts it, on a free loopback port over
+    ``database_url``; yields its URL.
 
     The hashing embedder keeps the import page from loading a real model; the
     server's output goes to ``home/streamlit.log`` and is shown when it fails.
@@ -231,10 +233,7 @@ def serve_workbench(database_url: str, home: Path) -> Iterator[str]:
     log = home / "streamlit.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(REPO / "ui" / "app.py"),
-             "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-             "--client.toolbarMode", "minimal"],
+            [*streamlit_command(port), "--server.fileWatcherType", "none"],  # what `taten ui` starts
             cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"

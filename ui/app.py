@@ -18,6 +18,7 @@ if str(_ROOT) not in sys.path:  # `streamlit run ui/app.py` puts only ui/ on the
 import streamlit as st  # noqa: E402
 
 from pipelines.errors import StorageError, TatenError  # noqa: E402
+from ui import chrome  # noqa: E402
 from ui import context as ctx  # noqa: E402
 from ui.history import undo_redo  # noqa: E402
 from ui.widgets import md  # noqa: E402
@@ -27,7 +28,10 @@ PAGES = Path(__file__).resolve().parent / "views"
 
 COMMITTEE = "Ausschuss"
 
-st.set_page_config(layout="wide", page_title="Taten – Werkbank")
+# An own page icon: without one, the browser tab shows the page's Material icon, which
+# Streamlit's frontend loads from fonts.gstatic.com on every change of page.
+st.set_page_config(layout="wide", page_title="Taten – Werkbank", page_icon="📋")
+chrome.install()
 
 
 def sidebar(presenting: bool) -> None:

@@ -16,6 +16,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from pipelines.formats import number
 from pipelines.review import ClusterView, MeasureView, MemberView
 
 ALL = "Alle"
@@ -118,7 +119,7 @@ def concerns_frame(clusters: Sequence[ClusterView], district: str | None = None)
             "Thema": [c.theme for c in clusters],
             "Anliegen": [c.label for c in clusters],
             "Beiträge": [c.size for c in clusters],
-            "Punkte": [round(c.score, 2) for c in clusters],
+            "Punkte": [number(c.score) for c in clusters],  # text: a dataframe shows "7.45"
             "Warum": [why(c) for c in clusters],
             "Schlüsselwörter": [", ".join(c.keywords[:6]) for c in clusters],
         }
@@ -207,8 +208,21 @@ def heatmap_chart(heatmap: Mapping[str, Mapping[str, int]]) -> alt.Chart | None:
     return cells + base.mark_text(baseline="middle").encode(text="Beiträge:Q")
 
 
+# After Kelly's colours of maximum contrast (white and black left out, three close pairs
+# replaced by teal, magenta and navy): 20 clusters on the map get 20 colours that stay
+# apart (at least 44 apart in RGB) and show on white.
+CLUSTER_COLOURS = (
+    "#0067a5", "#f38400", "#be0032", "#008856", "#875692", "#f3c300", "#a1caf1", "#882d17", "#8db600", "#e68fac",
+    "#d62ad6", "#c2b280", "#2b3d26", "#f99379", "#b3446c", "#654522", "#00a3a3", "#848482", "#e25822", "#1a1a6e",
+)
+
+
 def map_chart(points: Sequence[Mapping[str, Any]]) -> alt.Chart | None:
-    """The contributions on their 2-D map, coloured by cluster; hovering shows the text."""
+    """The contributions on their 2-D map, coloured by cluster; hovering shows the text.
+
+    Up to :data:`CLUSTER_COLOURS` clusters each get a colour of their own, in the order
+    they first appear; beyond that the colours repeat.
+    """
     if not points:
         return None
     frame = pd.DataFrame(
@@ -217,46 +231,60 @@ def map_chart(points: Sequence[Mapping[str, Any]]) -> alt.Chart | None:
             "y": [p["y"] for p in points],
             "Cluster": [p["cluster"] for p in points],
             "Beitrag": [p["text"] for p in points],
-            "Nr.": [p["id"] for p in points],
+            "Nummer": [p["id"] for p in points],  # no "." in a field name: Vega reads "Nr." as a nested field
         }
     )
-    legend = alt.Legend(labelLimit=300) if frame["Cluster"].nunique() <= 25 else None
+    clusters = list(dict.fromkeys(frame["Cluster"]))
+    colours = [CLUSTER_COLOURS[i % len(CLUSTER_COLOURS)] for i in range(len(clusters))]
+    legend = alt.Legend(labelLimit=300) if len(clusters) <= 25 else None
     return (
         alt.Chart(frame)
         .mark_circle(size=60, opacity=0.8)
         .encode(
             x=alt.X("x:Q", axis=None, scale=alt.Scale(zero=False, padding=12)),
             y=alt.Y("y:Q", axis=None, scale=alt.Scale(zero=False, padding=12)),
-            color=alt.Color("Cluster:N", legend=legend),
-            tooltip=[alt.Tooltip("Beitrag:N"), alt.Tooltip("Cluster:N"), alt.Tooltip("Nr.:Q")],
+            color=alt.Color("Cluster:N", legend=legend, scale=alt.Scale(domain=clusters, range=colours)),
+            tooltip=[alt.Tooltip("Beitrag:N"), alt.Tooltip("Cluster:N"), alt.Tooltip("Nummer:Q", title="Nr.")],
         )
         .interactive()
     )
 
 
-def top_bars(clusters: Sequence[ClusterView], height: int = 260) -> alt.Chart | None:
-    """Horizontal bars: how many notes each top concern has (committee view)."""
+def top_bars(clusters: Sequence[ClusterView]) -> alt.LayerChart | None:
+    """Horizontal bars: how many notes each top concern has (committee view).
+
+    Short labels ("1. Kita-Plätze fehlen …") within a fixed width, so the bars keep
+    room on a 1024-pixel screen; the full label stands in the list below the chart.
+    Whole numbers only on the axis, the count at the end of each bar.
+    """
     if not clusters:
         return None
-    frame = pd.DataFrame({"Anliegen": [option_label(c.label, 60) for c in clusters],
+    frame = pd.DataFrame({"Anliegen": [f"{c.theme_rank}. {option_label(c.label, 30)}" for c in clusters],
+                          "Name": [c.label for c in clusters],
                           "Beiträge": [c.size for c in clusters], "Rang": [c.rank for c in clusters]})
-    return (
-        alt.Chart(frame, height=height)
-        .mark_bar(color="#c2410c")
-        .encode(
-            y=alt.Y("Anliegen:N", sort=alt.SortField("Rang"), title=None,
-                    axis=alt.Axis(labelLimit=500, labelFontSize=16)),
-            x=alt.X("Beiträge:Q", title="Beiträge", axis=alt.Axis(labelFontSize=14, titleFontSize=14)),
-            tooltip=["Anliegen:N", "Beiträge:Q"],
-        )
+    base = alt.Chart(frame, height=alt.Step(44)).encode(
+        y=alt.Y("Anliegen:N", sort=alt.SortField("Rang"), title=None,
+                axis=alt.Axis(labelLimit=240, labelFontSize=15)),
+        x=alt.X("Beiträge:Q", title="Beiträge", scale=alt.Scale(domainMin=0, nice=True),
+                axis=alt.Axis(labelFontSize=14, titleFontSize=14, tickMinStep=1, format="d")),
+        tooltip=[alt.Tooltip("Name:N", title="Anliegen"), "Beiträge:Q"],
     )
+    bars = base.mark_bar(color="#c2410c")
+    counts = base.mark_text(align="left", dx=4, fontSize=15).encode(text="Beiträge:Q")
+    return bars + counts
 
 
-def chart(spec: alt.Chart | None, key: str, empty: str = "Keine Daten für diese Auswahl.") -> None:
+# Vega's number formats in German: axis labels "0,5", tooltips "1.386".
+GERMAN_LOCALE = {"number": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", "\u00a0€"]}}
+
+
+def chart(spec: alt.TopLevelMixin | None, key: str, empty: str = "Keine Daten für diese Auswahl.") -> None:
+    """A chart in German number format, without Vega's English action menu."""
     if spec is None:
         st.caption(empty)
     else:
-        st.altair_chart(spec, width="stretch", key=key)
+        # aria off: Vega would describe each axis in English ("X-axis titled … for a linear scale").
+        st.altair_chart(spec.configure(locale=GERMAN_LOCALE, aria=False), width="stretch", key=key)
 
 
 # -- cluster card --------------------------------------------------------------
@@ -290,9 +318,9 @@ def cluster_facts(c: ClusterView) -> None:
     st.text(f"Name: {c.label}")
     st.text(f"Schlüsselwörter: {', '.join(c.keywords) or '–'}")
     cols = st.columns(4)
-    cols[0].metric("Beiträge", c.size)
-    cols[1].metric("Rang gesamt", c.rank)
-    cols[2].metric("Punkte", f"{c.score:.2f}")
+    cols[0].metric("Beiträge", number(c.size))
+    cols[1].metric("Rang gesamt", number(c.rank))
+    cols[2].metric("Punkte", number(c.score))
     cols[3].metric("Schwerpunkt", md(c.hotspot) if c.hotspot else "–")  # a metric's value is Markdown
     spread(c)
     if c.representatives:

@@ -247,6 +247,7 @@ def test_review_flow_in_the_browser_survives_a_reload(
         choose_option(page, form, "Aus welchen Clustern?", NEW_LABEL)
         form.get_by_label("Titel", exact=True).fill(MEASURE_TITLE)
         form.get_by_label("Zuständige Stelle", exact=True).fill("Jobcenter und Amt für Wirtschaftsförderung")
+        choose_option(page, form, "Status", "vorgeschlagen")  # a draft is not for the committee
         form.get_by_role("button", name="Maßnahme anlegen").click()
         see(page, f"Maßnahme „{MEASURE_TITLE}“ angelegt")
 

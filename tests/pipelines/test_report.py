@@ -170,3 +170,19 @@ def test_district_ranking_puts_concerns_naming_the_district_most_first(view: Run
     for a, b in zip(nord, nord[1:]):
         if a.districts["Nord-Düren"] == b.districts["Nord-Düren"]:
             assert a.rank < b.rank
+
+
+def test_csv_export_reads_back_in_german_excel_terms(tmp_path: Path, view: RunView) -> None:
+    """``;``, decimal comma, a BOM: a German-locale reader gets the scores as numbers, umlauts intact."""
+    import pandas as pd
+
+    out = tmp_path / "export.csv"
+    export_csv(view, out)
+
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf"), "UTF-8 with a BOM, or Excel reads Latin-1"
+    frame = pd.read_csv(out, sep=";", decimal=",", encoding="utf-8-sig")
+    assert frame["score"].dtype.kind == "f"
+    by_rank = frame.groupby("rank")["score"].first()
+    assert by_rank.to_dict() == pytest.approx({c.rank: round(c.score, 3) for c in view.concerns}, abs=5e-4)
+    assert all(0 < s < 100 for s in by_rank), "no score read as thousands"
+    assert "Bildung und Erziehung" in set(frame["theme"])

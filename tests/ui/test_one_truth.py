@@ -195,12 +195,13 @@ def test_every_view_shows_the_same_concerns_and_counts_after_review(
     district_rows = _cli_rows(cli("concerns", "--conference", CONFERENCE, "--district", DISTRICT, "--top", "100"))
     assert [r[0] for r in district_rows] == [f"{i} (gesamt {c.rank})" for i, c in enumerate(in_district, start=1)]
 
-    # committee view: the same numbers, the top five per theme, no rejected measure
+    # committee view: the same numbers, the top five per theme (themes by their best concern), no rejected measure
     committee = open_page(make_app(actor=None), "ausschuss")
     assert _metrics(committee) == {"Beiträge": str(n_notes), "Anliegen": str(len(ids)),
                                    "Sozialräume": str(overview.n_districts), "Maßnahmen": "1"}
     listed = [m.value for m in committee.markdown if re.match(r"\*\*\d+\\\.\*\* ", m.value)]
-    expected = [f"**{c.theme_rank}\\.** {md(c.label)}" for t in overview.themes
+    by_best_concern = list(dict.fromkeys(c.theme for c in concerns))  # themes in the order of their best concern
+    expected = [f"**{c.theme_rank}\\.** {md(c.label)}" for t in by_best_concern
                 for c in [c for c in concerns if c.theme == t][:5]]
     assert [line.split("  \n")[0] for line in listed] == expected
     shown = " ".join(rendered_markdown(committee))

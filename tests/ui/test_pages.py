@@ -570,3 +570,44 @@ def test_an_unsaved_new_name_survives_closing_the_card_and_another_page(make_app
     assert at.selectbox(key="thema").value == WORK, "the theme stays across pages"
     assert at.text_input(key=f"rename_{a.id}_v{a.version}").value == "Halb getippt"
     assert service.cluster(a.id).label == a.label
+
+
+# -- committee view ------------------------------------------------------------
+
+
+def test_committee_view_orders_themes_by_their_best_concern(make_app, service: ReviewService) -> None:
+    at = open_page(make_app(actor=None), "ausschuss")
+    best = list(dict.fromkeys(c.theme for c in service.overview(top=None).top))
+    assert best != sorted(best), "the small conference ranks a theme first that is not first alphabetically"
+    assert [h.value for h in at.header] == best
+
+
+def test_committee_view_shows_proposed_measures_with_their_details_and_no_drafts(
+        make_app, service: ReviewService) -> None:
+    service.promote([first(service, WORK).id], MeasureInput(
+        title="Servicetelefon Jobcenter", description="Eine Rufnummer mit Rückrufdienst für alle Anliegen.",
+        responsible="Amt für Soziales (50)", priority="hoch", cost_estimate="20.000 € jährlich",
+        timeframe="ab 2027", status="vorgeschlagen"))
+    service.promote([first(service, EDUCATION).id], MeasureInput(title="Kita-Gipfel (Entwurf)", status="Entwurf"))
+    service.promote([first(service, "Einkommen").id], MeasureInput(title="Energieschuldenfonds", status="beschlossen"))
+    at = open_page(make_app(actor=None), "ausschuss")
+    shown = " ".join(rendered_markdown(at))
+    for text in ("Servicetelefon Jobcenter", "Priorität: hoch", "Zuständig: Amt für Soziales \\(50\\)",
+                 "Kosten: 20\\.000 € jährlich", "Eine Rufnummer mit Rückrufdienst für alle Anliegen\\.",
+                 "Energieschuldenfonds", "Status: beschlossen"):
+        assert text in shown
+    assert "Kita\\-Gipfel" not in shown, "a draft is not for the committee"
+    assert {m.label: m.value for m in at.metric}["Maßnahmen"] == "2"
+
+
+def test_committee_view_draws_no_chart_for_a_theme_with_fewer_than_three_concerns(
+        make_app, service: ReviewService) -> None:
+    charts = lambda at: len(at.get("vega_lite_chart"))  # noqa: E731
+    at = open_page(make_app(actor=None), "ausschuss")
+    assert charts(at) == 3, "three themes with three or more concerns each"
+    for c in [c for c in service.clusters(WORK)][1:]:
+        service.set_relevant(c.id, False, c.version)
+    at = open_page(make_app(actor=None), "ausschuss")
+    assert [c.theme for c in service.overview(top=None).top].count(WORK) == 1
+    assert charts(at) == 2
+    assert WORK in [h.value for h in at.header], "the theme is still there, with its one concern as a list"

@@ -16,7 +16,7 @@ from pipelines.errors import TatenError
 from pipelines.resources import Resources, build_resources, load_vocabularies
 from pipelines.settings import Settings
 from ui import context as ctx
-from ui.widgets import md
+from ui.widgets import md, number
 
 REPORT = "import_report"
 UPLOAD_TYPES = ["docx", "txt", "md", "markdown", "xlsx", "xlsm", "ods", "csv", "tsv"]
@@ -43,10 +43,10 @@ def _report_frame(report: ingest.ImportReport) -> pd.DataFrame:
 def _show(report: ingest.ImportReport) -> None:
     verb = "würden importiert" if report.dry_run else "importiert"
     cols = st.columns(4)
-    cols[0].metric(f"Beiträge {verb}", report.imported)
-    cols[1].metric("schon vorhanden", report.duplicates)
-    cols[2].metric("leer", report.empty)
-    cols[3].metric("Dateien mit Fehlern", len(report.failed_files))
+    cols[0].metric(f"Beiträge {verb}", number(report.imported))
+    cols[1].metric("schon vorhanden", number(report.duplicates))
+    cols[2].metric("leer", number(report.empty))
+    cols[3].metric("Dateien mit Fehlern", number(len(report.failed_files)))
     if report.pseudonymised:
         counts = ", ".join(f"{n} × {kind}" for kind, n in sorted(report.pseudonymised_counts.items()))
         st.caption(md(f"Pseudonymisiert vor dem Speichern: {counts or 'keine personenbezogenen Angaben gefunden'}."))
@@ -101,5 +101,6 @@ if report is not None:
             else:
                 st.session_state[ctx.PENDING_CONFERENCE] = report.conference
                 st.session_state.pop(REPORT, None)
-                ctx.flash("success", f"Analyse fertig: {run.n_clusters} Cluster aus {run.n_contributions} Beiträgen.")
+                ctx.flash("success", f"Analyse fertig: {number(run.n_clusters)} Cluster aus "
+                                     f"{number(run.n_contributions)} Beiträgen.")
                 st.rerun()

@@ -25,11 +25,11 @@ with cols[3]:
 overview = service.overview(Filters(theme=theme, district=district, group=group, round=round_), top=10)
 
 metrics = st.columns(5)
-metrics[0].metric("Beiträge", overview.n_contributions)
-metrics[1].metric("Tische", overview.n_tables)
-metrics[2].metric("Sozialräume", overview.n_districts)
-metrics[3].metric("Anliegen (Cluster)", overview.n_clusters)
-metrics[4].metric("Maßnahmen", overview.n_measures)
+metrics[0].metric("Beiträge", w.number(overview.n_contributions))
+metrics[1].metric("Tische", w.number(overview.n_tables))
+metrics[2].metric("Sozialräume", w.number(overview.n_districts))
+metrics[3].metric("Anliegen (Cluster)", w.number(overview.n_clusters))
+metrics[4].metric("Maßnahmen", w.number(overview.n_measures))
 
 st.subheader("Welche Themen in welchen Sozialräumen?")
 st.caption("Zahl der Beiträge, die einen Sozialraum nennen, je Thema.")
