@@ -194,3 +194,78 @@ def test_city_data_carry_no_example_mark(bericht: Bericht) -> None:
     own = replace(bericht, notice=None)
     assert EXAMPLE_MARK not in html_text(own)
     assert EXAMPLE_MARK not in "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf_bytes(own))).pages)
+
+
+# -- OParl hand-over ---------------------------------------------------------------
+
+SCHEMAS = Path(__file__).parent / "oparl_schema"
+
+
+def _oparl_validator(name: str):
+    """A validator for OParl's ``name``.json that follows its ``"schema": "File.json"`` keyword."""
+    import jsonschema
+
+    def embedded(validator, target, instance, schema):  # noqa: ANN001, ARG001  (jsonschema's keyword signature)
+        yield from _oparl_validator(target.removesuffix(".json")).iter_errors(instance)
+
+    checker = jsonschema.FormatChecker()
+    checker.checks("url")(lambda value: isinstance(value, str) and value.startswith(("https://", "http://")))
+    base = jsonschema.Draft202012Validator
+    extended = jsonschema.validators.extend(base, {"schema": embedded})
+    return extended(json.loads((SCHEMAS / f"{name}.json").read_text(encoding="utf-8")), format_checker=checker)
+
+
+def test_oparl_papers_are_valid_oparl_1_1_and_name_the_report_pdf(bericht: Bericht, tmp_path: Path) -> None:
+    import hashlib
+
+    out = tmp_path / "uebergabe.json"
+    written = write_report(bericht, "oparl", out, geometry={"Nord-Düren": {"type": "Point", "coordinates": [6.48, 50.81]}})
+
+    assert written == [out, out.with_suffix(".pdf")]
+    payload = json.loads(out.read_text(encoding="utf-8"))
+    pdf = out.with_suffix(".pdf").read_bytes()
+    validator = _oparl_validator("Paper")
+    assert [p["name"] for p in payload["papers"]] == [m.title for m in bericht.measures]
+    for paper, measure in zip(payload["papers"], bericht.measures):
+        errors = [e.message for e in validator.iter_errors(paper)]
+        assert not errors, errors
+        assert paper["paperType"] == "Beschlussvorlage" and paper["reference"] == measure.reference
+        assert paper["mainFile"]["mimeType"] == "application/pdf" and paper["mainFile"]["size"] == len(pdf)
+        assert paper["mainFile"]["sha512Checksum"] == hashlib.sha512(pdf).hexdigest()
+        assert "Sozialausschuss" in paper["consultation"][0]["role"]
+        assert all(q.text in paper["mainFile"]["text"] for q in measure.quotes)
+        assert EXAMPLE_MARK in paper["keyword"]
+    located = [p for p in payload["papers"] if "location" in p]
+    assert [p["name"] for p in located] == ["Kita-Ausbau Nord"]
+    assert located[0]["location"][0]["geojson"]["geometry"]["type"] == "Point"
+    assert payload["hinweis"] == NOTICE
+
+
+def test_an_invalid_paper_fails_the_schema(bericht: Bericht, tmp_path: Path) -> None:
+    write_report(bericht, "oparl", tmp_path / "u.json")
+    paper = json.loads((tmp_path / "u.json").read_text(encoding="utf-8"))["papers"][0]
+    paper["mainFile"]["size"] = "groß"
+    del paper["mainFile"]["accessUrl"]
+
+    assert len(list(_oparl_validator("Paper").iter_errors(paper))) == 2
+
+
+# -- command line --------------------------------------------------------------------
+
+def test_taten_report_writes_every_format(taten_home: Path, small_conference_csv: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    env = {"TATEN_HOME": str(taten_home), "TATEN_EMBEDDING__MODEL": "hashing"}
+    runner = CliRunner()
+    for args in (["import", str(small_conference_csv), "-c", CONFERENCE, "--date", "2026-03-18"],
+                 ["analyse", "-c", CONFERENCE]):
+        assert runner.invoke(app, args, env=env, catch_exceptions=False).exit_code == 0
+    for fmt, name in (("docx", "b.docx"), ("pdf", "b.pdf"), ("html", "b.html"), ("oparl", "b.json")):
+        result = runner.invoke(app, ["report", "-c", CONFERENCE, "--format", fmt, "--out", str(tmp_path / name)],
+                               env=env, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        assert (tmp_path / name).stat().st_size > 0 and EXAMPLE_MARK in result.stdout
+    refused = runner.invoke(app, ["report", "-c", CONFERENCE, "--out", str(tmp_path / "b.odt")], env=env)
+    assert refused.exit_code != 0 and "--format" in refused.output
