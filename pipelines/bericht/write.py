@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,12 @@ from pipelines.bericht.pdf_writer import write_pdf
 from pipelines.errors import InputError
 
 SUFFIXES = {"docx": ".docx", "pdf": ".pdf", "html": ".html", "oparl": ".json"}
+DOWNLOADS = {  # format -> (file suffix, MIME type) of what a page offers; OParl comes zipped with its PDF
+    "docx": (".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "pdf": (".pdf", "application/pdf"),
+    "html": (".html", "text/html"),
+    "oparl": (".zip", "application/zip"),
+}
 
 
 def read_geometry(gazetteer: Path) -> dict[str, dict[str, Any]]:
@@ -49,3 +58,18 @@ def write_report(b: Bericht, fmt: str, out: Path, *, geometry: dict[str, dict[st
         write_oparl(b, out, pdf, geometry=geometry)
         return [out, pdf]
     return [out]
+
+
+def report_bytes(b: Bericht, fmt: str, *, geometry: dict[str, dict[str, Any]] | None = None,
+                 stem: str = "bericht") -> bytes:
+    """The file of ``fmt`` as bytes, for a download; ``oparl``: a zip of ``<stem>.json`` and ``<stem>.pdf``."""
+    with tempfile.TemporaryDirectory(prefix="taten-report-") as tmp:
+        out = Path(tmp) / f"{stem}{SUFFIXES.get(fmt, '')}"
+        written = write_report(b, fmt, out, geometry=geometry)
+        if fmt != "oparl":
+            return out.read_bytes()
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in written:
+                archive.write(path, path.name)
+        return buffer.getvalue()
