@@ -37,6 +37,16 @@ def _chart(folder: Path, name: str, chart: Chart) -> dict:
 
 def pdf_bytes(b: Bericht) -> bytes:
     """The PDF of ``b``."""
+    return _typeset(b)
+
+
+def page_images(b: Bericht, ppi: int = 110) -> list[bytes]:
+    """Each page of the PDF as a PNG image (for screenshots), typeset the same way."""
+    pages = _typeset(b, "png", ppi)
+    return pages if isinstance(pages, list) else [pages]
+
+
+def _typeset(b: Bericht, fmt: str = "pdf", ppi: int | None = None) -> bytes | list[bytes]:
     with tempfile.TemporaryDirectory(prefix="taten-bericht-") as tmp:
         folder = Path(tmp)
         heatmap = heatmap_chart(b)
@@ -64,7 +74,9 @@ def pdf_bytes(b: Bericht) -> bytes:
         source = folder / TEMPLATE
         source.write_bytes(resources.files("pipelines.bericht").joinpath(TEMPLATE).read_bytes())
         try:
-            return typst.compile(str(source), root=str(folder), pdf_standards=["ua-1"], ignore_system_fonts=True)
+            if fmt == "pdf":
+                return typst.compile(str(source), root=str(folder), pdf_standards=["ua-1"], ignore_system_fonts=True)
+            return typst.compile(str(source), root=str(folder), format=fmt, ppi=ppi, ignore_system_fonts=True)
         except typst.TypstError as exc:  # a template bug, never the data: say which
             raise TatenError(f"Das PDF ließ sich nicht setzen: {exc}") from exc
 
