@@ -15,7 +15,7 @@ from pipelines.bericht import (
     TITLE, TOP_OVERALL, TOP_PER_THEME, Bericht, MeasureItem, concern_facts, key_figures, measure_facts, proposal,
     provenance, quote_line, when,
 )
-from pipelines.bericht.charts import Chart, heatmap_chart, top_concerns_chart
+from pipelines.bericht.charts import Chart, heatmap_chart, theme_heatmap_chart, top_concerns_chart
 
 
 def _german(document: Document) -> None:
@@ -78,10 +78,12 @@ def write_docx(b: Bericht, path: Path) -> None:
     table.style = "Table Grid"
     for i, (name, value) in enumerate(key_figures(b)):
         table.cell(0, i).text, table.cell(1, i).text = name, value
+    header = table.rows[0]._tr.get_or_add_trPr()  # a header row, for screen readers and page breaks
+    header.append(header.makeelement(qn("w:tblHeader"), {qn("w:val"): "true"}))
     document.add_heading("Wichtigste Anliegen", level=2)
     for c in b.concerns[:TOP_OVERALL]:
         document.add_paragraph(f"{c.rank}. {c.label} ({c.theme}) – {c.size} Beiträge", style="List Number")
-    heatmap = heatmap_chart(b)
+    heatmap = heatmap_chart(b, "png")
     if heatmap:
         document.add_heading("Themen und Sozialräume", level=2)
         _picture(document, heatmap)
@@ -89,9 +91,12 @@ def write_docx(b: Bericht, path: Path) -> None:
     for theme in b.themes:
         document.add_heading(theme, level=1)
         top = b.concerns_of(theme)[:TOP_PER_THEME]
-        _picture(document, top_concerns_chart(theme, top))
+        _picture(document, top_concerns_chart(theme, top, "png"))
         for c in top:
             document.add_paragraph(f"{c.theme_rank}. {c.label} – {concern_facts(c)}")
+        places = theme_heatmap_chart(theme, top, "png")
+        if places:
+            _picture(document, places)
         measures = b.measures_of(theme)
         document.add_heading("Vorgeschlagene Maßnahmen", level=2)
         if not measures:

@@ -15,7 +15,7 @@ from html import escape
 from pathlib import Path
 
 from pipelines.bericht import TITLE, TOP_PER_THEME, Bericht, MeasureItem, key_figures, when
-from pipelines.bericht.charts import Chart, heatmap_chart, top_concerns_chart
+from pipelines.bericht.charts import Chart, heatmap_chart, theme_heatmap_chart, top_concerns_chart
 from pipelines.formats import number
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
@@ -84,9 +84,11 @@ def html_text(b: Bericht) -> str:
     out.append("</section>")
     for theme in b.themes:
         top = b.concerns_of(theme)[:TOP_PER_THEME]
+        places = theme_heatmap_chart(theme, top)
         out.append(f"<section><h2>{_e(theme)}</h2><h3>Was genannt wurde</h3>{_figure(top_concerns_chart(theme, top))}"
                    "<ol>" + "".join(f"<li>{_e(c.label)} ({number(c.size)} Beiträge)</li>" for c in top) + "</ol>"
-                   f"<h3>Was getan wird</h3>{_measures(b.measures_of(theme))}</section>")
+                   + (f"<h3>Wo es genannt wurde</h3>{_figure(places)}" if places else "")
+                   + f"<h3>Was getan wird</h3>{_measures(b.measures_of(theme))}</section>")
     if b.measures_elsewhere():
         out.append(f"<section><h2>Weitere Maßnahmen</h2>{_measures(b.measures_elsewhere())}</section>")
     out.append("<section><h2>Nach Sozialräumen</h2>")

@@ -19,7 +19,7 @@ from pipelines.bericht import (
     TITLE, TOP_OVERALL, TOP_PER_THEME, Bericht, MeasureItem, concern_facts, key_figures, measure_facts, proposal,
     provenance, quote_line, when,
 )
-from pipelines.bericht.charts import Chart, heatmap_chart, top_concerns_chart
+from pipelines.bericht.charts import Chart, heatmap_chart, theme_heatmap_chart, top_concerns_chart
 from pipelines.errors import TatenError
 
 TEMPLATE = "bericht.typ"
@@ -53,7 +53,9 @@ def _typeset(b: Bericht, fmt: str = "pdf", ppi: int | None = None) -> bytes | li
         themes = []
         for i, theme in enumerate(b.themes):
             top = b.concerns_of(theme)[:TOP_PER_THEME]
+            places = theme_heatmap_chart(theme, top)
             themes.append({"name": theme, "chart": _chart(folder, f"thema-{i}.svg", top_concerns_chart(theme, top)),
+                           "places": _chart(folder, f"orte-{i}.svg", places) if places else None,
                            "concerns": [f"{c.theme_rank}. {c.label} – {concern_facts(c)}" for c in top],
                            "measures": [_measure(m) for m in b.measures_of(theme)]})
         data = {
