@@ -20,6 +20,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,11 @@ SCHEMA = "https://schema.oparl.org/1.1/"
 BASE_URL = "https://taten.invalid/oparl"
 COMMITTEE = "Sozialausschuss"
 PAPER_TYPE = "Beschlussvorlage"
+
+
+def _stamp(moment: datetime) -> str:
+    """RFC 3339 with offset, as OParl asks; the store keeps UTC (SQLite hands it back naive)."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).isoformat(timespec="seconds")
 
 
 def _slug(text: str) -> str:
@@ -65,7 +71,7 @@ def paper(b: Bericht, m: MeasureItem, file: Mapping[str, Any], *, base_url: str 
             "organization": [f"{base_url}/organization/{_slug(committee)}"],
             "role": f"Beratung und Beschluss im {committee}", "authoritative": True,
         }],
-        "created": m.updated.isoformat(timespec="seconds"), "modified": m.updated.isoformat(timespec="seconds"),
+        "created": _stamp(m.updated), "modified": _stamp(m.updated),
     }
     shapes = [(d, geometry[d]) for d in m.districts if geometry and d in geometry]
     if shapes:

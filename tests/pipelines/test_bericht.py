@@ -235,6 +235,7 @@ def test_oparl_papers_are_valid_oparl_1_1_and_name_the_report_pdf(bericht: Beric
         assert "Sozialausschuss" in paper["consultation"][0]["role"]
         assert all(q.text in paper["mainFile"]["text"] for q in measure.quotes)
         assert EXAMPLE_MARK in paper["keyword"]
+        assert datetime.fromisoformat(paper["modified"]).tzinfo is not None  # RFC 3339 wants an offset
     located = [p for p in payload["papers"] if "location" in p]
     assert [p["name"] for p in located] == ["Kita-Ausbau Nord"]
     assert located[0]["location"][0]["geojson"]["geometry"]["type"] == "Point"
