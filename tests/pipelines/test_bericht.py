@@ -270,3 +270,15 @@ def test_taten_report_writes_every_format(taten_home: Path, small_conference_csv
         assert (tmp_path / name).stat().st_size > 0 and EXAMPLE_MARK in result.stdout
     refused = runner.invoke(app, ["report", "-c", CONFERENCE, "--out", str(tmp_path / "b.odt")], env=env)
     assert refused.exit_code != 0 and "--format" in refused.output
+
+
+def test_a_report_without_measures_or_districts_renders_every_format(bericht: Bericht, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    bare = replace(bericht, measures=(), heatmap={}, districts=(),
+                   concerns=tuple(replace(c, districts={}) for c in bericht.concerns))
+    for fmt, name in (("docx", "b.docx"), ("pdf", "b.pdf"), ("html", "b.html"), ("oparl", "b.json")):
+        write_report(bare, fmt, tmp_path / name)
+    assert "Noch keine Maßnahme." in (tmp_path / "b.html").read_text(encoding="utf-8")
+    assert json.loads((tmp_path / "b.json").read_text(encoding="utf-8"))["papers"] == []
+    assert any("zur Kenntnis" in p.extract_text() for p in pypdf.PdfReader(tmp_path / "b.pdf").pages)
