@@ -14,6 +14,7 @@ import streamlit as st
 from pipelines.review import MEASURE_STATUSES, PRIORITIES, MeasureInput, MeasureView
 from ui import context as ctx
 from ui import widgets as w
+from ui.report_downloads import report_downloads
 
 ctx.header("Maßnahmen")
 service = ctx.service()
@@ -116,3 +117,8 @@ with list_tab:
         st.caption("Aus diesen Anliegen: " + (w.md("; ".join(measure.cluster_labels)) or "–"))
         st.caption(f"Die {len(measure.sources)} Beiträge, aus denen die Maßnahme entstand")
         w.member_table(measure.sources, key=f"measure_sources_{measure.id}")
+
+st.divider()
+st.subheader("Berichte")
+st.caption("Sitzungsvorlage, öffentlicher Bericht und OParl-Übergabe: mit den Maßnahmen ab Status „vorgeschlagen“.")
+report_downloads("measures_report")
