@@ -14,6 +14,8 @@ Writes ``<out>/<width>/<page>.png``.
 
 from __future__ import annotations
 
+import re
+
 import argparse
 import os
 import subprocess
@@ -62,6 +64,8 @@ _BAND_JS = """(text) => {
   document.body.appendChild(band);
 }"""
 
+
+UNDO_READY = re.compile(r"Keine eigene Änderung zum Rückgängigmachen|Rückgängig: ")
 
 def analysed_demo(home: Path) -> str:
     """A SQLite database with the demo conference analysed and three proposed measures."""
@@ -160,7 +164,7 @@ def main() -> None:
                     name = page.get_by_role("textbox", name="Ihr Name (für das Änderungsprotokoll)")
                     name.fill(ACTOR)
                     name.press("Enter")
-                    page.get_by_text("Letzte Änderung rückgängig").first.wait_for()
+                    page.get_by_text(UNDO_READY).first.wait_for()  # the name is taken: the undo area shows
                     for title, (file_name, marker) in PAGES.items():
                         page.get_by_test_id("stSidebarNav").get_by_role("link").filter(has_text=title).click()
                         page.get_by_text(marker).first.wait_for(timeout=30_000)

@@ -21,6 +21,9 @@ from tests.conftest import serve_workbench
 pytestmark = pytest.mark.slow
 
 
+UNDO_READY = re.compile(r"Keine eigene Änderung zum Rückgängigmachen|Rückgängig: ")
+
+
 @pytest.fixture
 def server(analysed_store: Store, taten_home: Path) -> Iterator[str]:
     with serve_workbench(analysed_store.url, taten_home) as url:
@@ -147,7 +150,7 @@ def test_walk_through_every_page_asks_only_the_local_server_and_shows_no_english
             name = page.get_by_role("textbox", name="Ihr Name (für das Änderungsprotokoll)")
             name.fill("Anna Amt")
             name.press("Enter")
-            page.get_by_text("Letzte Änderung rückgängig").first.wait_for()
+            page.get_by_text(UNDO_READY).first.wait_for()  # the name is taken: the undo area shows
             for title, marker in PAGE_MARKERS.items():
                 page.get_by_test_id("stSidebarNav").get_by_role("link").filter(has_text=title).click()
                 page.get_by_text(marker).first.wait_for(timeout=20_000)
