@@ -124,3 +124,9 @@ def measures_to_show(
     rows = session.scalars(query.order_by(Measure.id))
     # districts is a JSON list: filtered here, the same way on SQLite and PostgreSQL
     return [m for m in rows if district is None or district in (m.districts or [])]
+
+
+def register_measures(session: Session, conference_id: int) -> list[Measure]:
+    """Every measure of a conference, rejected ones included, oldest first: the register as a whole
+    (its export, the tree of parent and child measures and their progress)."""
+    return list(session.scalars(select(Measure).where(Measure.conference_id == conference_id).order_by(Measure.id)))
