@@ -258,8 +258,12 @@ def _summary(e: ReviewEvent) -> str:
         case "update_measure":
             return f"Maßnahme {e.target_id} geändert: {', '.join(p.get('changed', []))}"
         case "measure_parent":
-            parent = p.get("values", {}).get("parent_id", "–")
-            return f"Maßnahme {e.target_id}: übergeordnete Maßnahme {parent or 'keine'}, Gewicht geändert"
+            values, parts = p.get("values", {}), []
+            if "parent_id" in values:
+                parts.append(f"übergeordnet: {'Nr. ' + str(values['parent_id']) if values['parent_id'] else 'keine'}")
+            if "weight" in values:
+                parts.append(f"Gewicht {values['weight']:g}".replace(".", ","))  # German decimal comma
+            return f"Maßnahme {e.target_id}: Gliederung geändert ({', '.join(parts)})"
         case "measure_milestones":
             return f"Maßnahme {e.target_id}: Meilensteine geändert ({len(p.get('milestones', []))})"
         case "measure_decision":

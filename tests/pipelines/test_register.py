@@ -113,6 +113,8 @@ def test_parents_roll_up_progress_and_refuse_cycles(review: ReviewService) -> No
 def test_undo_and_redo_of_a_parent(review: ReviewService) -> None:
     parent, child = _measure(review, "Oben"), _measure(review, "Unten")
     review.set_parent(child.id, parent.id, 2.5, child.version)
+    assert review.events()[0].summary == f"Maßnahme {child.id}: Gliederung geändert (übergeordnet: Nr. {parent.id}, " \
+        "Gewicht 2,5)"
 
     review.undo_last()
     assert (review.measure(child.id).parent_id, review.measure(child.id).weight) == (None, 1.0)
