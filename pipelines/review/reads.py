@@ -227,6 +227,8 @@ class ReviewReader:
                 old = (payload.get("before") or {}).get("measures", {}).get(str(measure_id), {})
                 for field in sorted(new, key=_field_order):
                     before = None if e.action == "promote" else old.get(field)
+                    if e.action == "promote" and new[field] in (None, "", []):
+                        continue  # created empty: nothing to tell
                     if before != new[field]:
                         out.append(FieldChange(event_id=e.id, at=e.at, actor=e.actor, action=e.action, field=field,
                                                old=before, new=new[field], undone=e.undone))

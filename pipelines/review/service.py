@@ -352,6 +352,8 @@ class ReviewService(ReviewReader):
                     raise InputError(
                         f"Maßnahme {parent.id} („{parent.title[:60]}“) kann nicht übergeordnet werden: sie ist "
                         f"{'dieselbe Maßnahme' if parent_id == measure_id else 'ihr selbst untergeordnet'}.")
+                # the parent counts as touched: undoing its creation later is refused instead of orphaning this one
+                change.measure(parent.id, parent.version)
             values = {"parent_id": parent_id, "weight": weight}
             self._write(change, record, values)
         return change.result

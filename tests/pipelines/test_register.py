@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from models.queries import COMMITTEE_STATUSES, MEASURE_STATUSES, STATUSES, default_progress
 from models.store import Store
 from pipelines.analyse import analyse_conference
-from pipelines.errors import InputError
+from pipelines.errors import InputError, ReviewConflictError
 from pipelines.ingest import import_files
 from pipelines.register import COLUMNS, register_csv, register_xlsx
 from pipelines.report import COMMITTEE_STATUSES as REPORT_COMMITTEE_STATUSES
@@ -120,6 +120,17 @@ def test_undo_and_redo_of_a_parent(review: ReviewService) -> None:
     assert (review.measure(child.id).parent_id, review.measure(child.id).weight) == (None, 1.0)
     again = review.redo_last()
     assert (again.parent_id, again.weight) == (parent.id, 2.5)
+
+
+def test_a_parent_with_children_is_not_deleted_by_undoing_its_creation(review: ReviewService) -> None:
+    parent = _measure(review, "Oben")
+    brandt = ReviewService(review.store, CONFERENCE, "Herr Brandt")
+    child = brandt.promote([brandt.clusters()[0].id], MeasureInput(title="Unten"))
+    brandt.set_parent(child.id, parent.id, 1, child.version)
+
+    with pytest.raises(ReviewConflictError, match="Maßnahme"):
+        review.undo_last()
+    assert review.measure(child.id).parent_id == parent.id
 
 
 def test_a_request_key_writes_a_parent_once(review: ReviewService) -> None:
