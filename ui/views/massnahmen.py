@@ -89,9 +89,8 @@ def measure_fields(prefix: str, m: MeasureView | None) -> None:
 
 def status_help() -> None:
     with st.expander("Was die Status bedeuten"):
-        st.dataframe(pd.DataFrame({"Status": [s.name for s in STATUSES], "Bedeutung": [s.meaning for s in STATUSES],
-                                   "Fortschritt": [f"{s.default_progress} %" for s in STATUSES]}),
-                     hide_index=True, width="stretch", key="status_meanings")
+        st.markdown("\n".join(f"- **{w.md(s.name)}** – {w.md(s.meaning)} (üblicher Fortschritt {s.default_progress} %)"
+                               for s in STATUSES))
 
 
 def text(value: Any) -> str:
@@ -296,12 +295,12 @@ with list_tab:
                      column_order=("Nr.", "Titel", "Themenfeld", "Status", "Fortschritt", "Priorität",
                                    "Zuständig"),
                      column_config={"Nr.": st.column_config.NumberColumn(width=35),
-                                    "Titel": st.column_config.TextColumn(width=150),
+                                    "Titel": st.column_config.TextColumn(width=140),
                                     "Themenfeld": st.column_config.TextColumn(width=80),
                                     "Status": st.column_config.TextColumn(width=85),
-                                    "Fortschritt": st.column_config.TextColumn(width=55),
-                                    "Priorität": st.column_config.TextColumn(width=60),
-                                    "Zuständig": st.column_config.TextColumn(width=90)})
+                                    "Fortschritt": st.column_config.TextColumn(width=50),
+                                    "Priorität": st.column_config.TextColumn(width=55),
+                                    "Zuständig": st.column_config.TextColumn(width=85)})
         st.caption("Sozialräume, Kosten, Zeitraum und Herkunft stehen unten bei der gewählten Maßnahme.")
         titles = {m.id: w.option_label(f"Nr. {m.id}: {m.title}") for m in measures}
         picked = st.selectbox("Maßnahme bearbeiten", list(titles), key="measure_pick", format_func=lambda i: titles[i])
