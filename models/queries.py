@@ -10,6 +10,10 @@ committee view and any report show
 
 They read these through the functions below and nowhere else, so a merge, a
 "nicht relevant" or a rejected measure changes every count in the same way.
+
+The statuses of a measure, their order, meaning and default progress, and which of
+them go before the committee (:data:`COMMITTEE_STATUSES`) are defined here too
+(:data:`STATUSES`), once.
 """
 
 from __future__ import annotations
