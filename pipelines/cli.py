@@ -377,6 +377,36 @@ def export_command(
     _run(action)
 
 
+@command("report")
+def report_command(
+    conference: Annotated[str, typer.Option("--conference", "-c", help="Name der Konferenz.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Zieldatei.")],
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help=(
+        "docx oder pdf (Sitzungsvorlage), html (öffentlicher Bericht), oparl (Übergabe an das "
+        "Ratsinformationssystem, schreibt das PDF daneben). Ohne Angabe: nach der Endung von --out."))] = None,
+) -> None:
+    """Schreibt den Bericht der letzten Analyse: Sitzungsvorlage, öffentlicher Bericht oder OParl-Übergabe."""
+
+    def action() -> None:
+        from pipelines.bericht import load_bericht
+        from pipelines.bericht.write import SUFFIXES, read_geometry, write_report
+
+        settings = _settings()
+        chosen = fmt or next((f for f, suffix in SUFFIXES.items() if out.suffix.lower() == suffix), None)
+        if chosen is None:
+            raise InputError(f"{out.name}: Bitte --format angeben (docx, pdf, html oder oparl).")
+        notice = example_notice(settings.nlp, what=(DISTRICTS,))  # reports show districts, no indicators
+        bericht = load_bericht(Store(settings.db_url), conference, ranking=settings.ranking, notice=notice)
+        written = write_report(bericht, chosen.lower(), out,
+                               geometry=read_geometry(Path(settings.nlp.data_dir) / settings.nlp.gazetteer))
+        console.print(f"Bericht mit {len(bericht.concerns)} Anliegen und {len(bericht.measures)} Maßnahmen → "
+                      + ", ".join(map(str, written)), highlight=False)
+        if notice:
+            console.print(notice, style="yellow", highlight=False)
+
+    _run(action)
+
+
 def _register_reader(settings: Settings, conference: str, name: str):  # noqa: ANN202 - a ReviewService
     from pipelines.review import ReviewService
 

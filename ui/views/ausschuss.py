@@ -23,6 +23,7 @@ from pipelines.report import COMMITTEE_STATUSES
 from pipelines.review import ClusterView, Filters, MeasureView
 from ui import context as ctx
 from ui import widgets as w
+from ui.report_downloads import report_downloads
 
 MIN_CONCERNS_FOR_CHART = 3
 TOP = 5
@@ -73,6 +74,7 @@ metrics[0].metric("Beiträge", w.number(overall.n_contributions))
 metrics[1].metric("Anliegen", w.number(overall.n_clusters))
 metrics[2].metric("Sozialräume", w.number(overall.n_districts))
 metrics[3].metric("Maßnahmen", w.number(len(proposed)))
+report_downloads("committee_report")
 
 for t in theme_order(list(overall.top), proposed, everything.themes):
     concerns = [c for c in overall.top if c.theme == t]

@@ -32,6 +32,7 @@ from pipelines.review import (
 from pipelines.review.register import german_date
 from ui import context as ctx
 from ui import widgets as w
+from ui.report_downloads import report_downloads
 
 REPORT = "_decision_report"  # the last decision import's report, shown under its upload
 RESULTS = ["–", "beschlossen", "abgelehnt", "zurückgestellt", "vertagt", "angenommen"]
@@ -331,3 +332,8 @@ with import_tab:
               **ctx.action(import_decisions, imported))
     if st.session_state.get(REPORT) is not None:
         show_report(st.session_state[REPORT])
+
+st.divider()
+st.subheader("Berichte")
+st.caption("Sitzungsvorlage, öffentlicher Bericht und OParl-Übergabe: mit den Maßnahmen ab Status „vorgeschlagen“.")
+report_downloads("measures_report")
