@@ -10,20 +10,59 @@ committee view and any report show
 
 They read these through the functions below and nowhere else, so a merge, a
 "nicht relevant" or a rejected measure changes every count in the same way.
+
+The statuses of a measure, their order, meaning and default progress, and which of
+them go before the committee (:data:`COMMITTEE_STATUSES`) are defined here too
+(:data:`STATUSES`), once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from models.records import AnalysisRun, Cluster, Measure
 
-MEASURE_STATUSES = ("Entwurf", "vorgeschlagen", "beschlossen", "in Umsetzung", "umgesetzt", "abgelehnt")
+
+
+@dataclass(frozen=True)
+class MeasureStatus:
+    """One step of a measure's life: its name (stored as is), what it means, and the
+    progress a measure has by default when it reaches it."""
+
+    name: str
+    meaning: str
+    default_progress: int
+    #: staff have put it forward: it belongs before the committee and into its report
+    before_committee: bool
+
+
+#: Every status of a measure, in the order of its life; the one place they are defined.
+STATUSES = (
+    MeasureStatus("Entwurf", "in Arbeit beim Amt, noch nicht vorgeschlagen", 0, False),
+    MeasureStatus("vorgeschlagen", "vom Amt vorgeschlagen, noch nicht im Ausschuss", 5, True),
+    MeasureStatus("im Ausschuss", "dem Ausschuss vorgelegt, Beschluss steht aus", 10, True),
+    MeasureStatus("beschlossen", "vom Ausschuss beschlossen, Umsetzung noch nicht begonnen", 20, True),
+    MeasureStatus("abgelehnt", "vom Ausschuss abgelehnt; bleibt im Register, wird sonst nicht gezeigt", 0, False),
+    MeasureStatus("zurückgestellt", "vom Ausschuss vertagt oder zurückgestellt", 10, True),
+    MeasureStatus("in Umsetzung", "wird umgesetzt", 50, True),
+    MeasureStatus("umgesetzt", "abgeschlossen", 100, True),
+)
+STATUS_BY_NAME = {s.name: s for s in STATUSES}
+MEASURE_STATUSES = tuple(s.name for s in STATUSES)
 REJECTED = "abgelehnt"
 SHOWN_STATUSES = tuple(s for s in MEASURE_STATUSES if s != REJECTED)
+#: What goes before the committee: "vorgeschlagen" and every later status but "abgelehnt".
+COMMITTEE_STATUSES = tuple(s.name for s in STATUSES if s.before_committee)
+
+
+def default_progress(status: str) -> int:
+    """The progress (0–100) a measure has by default in ``status``; 0 for an unknown one."""
+    known = STATUS_BY_NAME.get(status)
+    return 0 if known is None else known.default_progress
 
 
 def latest_run_id(session: Session, conference_id: int) -> int | None:
@@ -73,9 +112,8 @@ def measures_to_show(
 ) -> list[Measure]:
     """The measures of a conference that views show and count, oldest first.
 
-    Without ``status``: every measure whose status is one of :data:`SHOWN_STATUSES`
-    ("Entwurf", "vorgeschlagen", "beschlossen", "in Umsetzung", "umgesetzt"), that
-    is every status except "abgelehnt". A rejected measure stays in the register
+    Without ``status``: every measure whose status is one of :data:`SHOWN_STATUSES`,
+    that is every status except "abgelehnt". A rejected measure stays in the register
     and appears when ``status="abgelehnt"`` is asked for explicitly.
 
     Args:
@@ -90,3 +128,9 @@ def measures_to_show(
     rows = session.scalars(query.order_by(Measure.id))
     # districts is a JSON list: filtered here, the same way on SQLite and PostgreSQL
     return [m for m in rows if district is None or district in (m.districts or [])]
+
+
+def register_measures(session: Session, conference_id: int) -> list[Measure]:
+    """Every measure of a conference, rejected ones included, oldest first: the register as a whole
+    (its export, the tree of parent and child measures and their progress)."""
+    return list(session.scalars(select(Measure).where(Measure.conference_id == conference_id).order_by(Measure.id)))

@@ -4,6 +4,7 @@ Conference ─< Contribution
 Conference ─< AnalysisRun ─< Cluster
 AnalysisRun ─< Assignment >─ Contribution   (per-run NLP results and cluster membership)
 Conference ─< Measure >─< Cluster           (via MeasureSource)
+Measure ─< Measure                           (parent and child measures)
 Conference ─< ReviewEvent                   (audit log of staff decisions)
 Embedding                                   (sentence vectors by model id and text hash)
 
@@ -196,6 +197,17 @@ class Measure(Base):
     cost_estimate: Mapped[str | None] = mapped_column(String(100))
     timeframe: Mapped[str | None] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(30), default="Entwurf")
+    # the register (0006): progress 0–100, the parent measure and this one's weight in its progress,
+    # milestones as a JSON list of {"date": "YYYY-MM-DD", "title", "text"}, the committee's decision
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("measure.id", ondelete="SET NULL"), index=True)
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    milestones: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
+    decision_date: Mapped[str | None] = mapped_column(String(10))
+    decision_committee: Mapped[str | None] = mapped_column(String(200))
+    decision_paper: Mapped[str | None] = mapped_column(String(100), index=True)
+    decision_result: Mapped[str | None] = mapped_column(String(100))
+    decision_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(100))

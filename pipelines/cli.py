@@ -407,6 +407,86 @@ def report_command(
     _run(action)
 
 
+def _register_reader(settings: Settings, conference: str, name: str):  # noqa: ANN202 - a ReviewService
+    from pipelines.review import ReviewService
+
+    return ReviewService(Store(settings.db_url), conference, name, settings.ranking)
+
+
+@command("measures")
+def measures_command(
+    conference: Annotated[str, typer.Option("--conference", "-c", help="Name der Konferenz.")],
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Das Maßnahmenregister als Datei (.csv für Excel oder .xlsx); sonst eine Tabelle.")] = None,
+    status: Annotated[str | None, typer.Option(help="Nur dieser Status.")] = None,
+    theme: Annotated[str | None, typer.Option(help="Nur dieses Themenfeld.")] = None,
+    district: Annotated[str | None, typer.Option(help="Nur dieser Sozialraum.")] = None,
+    responsible: Annotated[str | None, typer.Option(help="Nur diese zuständige Stelle.")] = None,
+) -> None:
+    """Zeigt das Maßnahmenregister oder exportiert es als CSV oder XLSX (abgelehnte Maßnahmen eingeschlossen)."""
+
+    def action() -> None:
+        from models.queries import MEASURE_STATUSES
+        from pipelines.register import write_register
+
+        if status is not None and status not in MEASURE_STATUSES:
+            raise InputError(f"Unbekannter Status '{status}'. Erlaubt: {', '.join(MEASURE_STATUSES)}.")
+        settings = _settings()
+        reader = _register_reader(settings, conference, "Kommandozeile (nur lesen)")
+        measures = reader.register(status=status, theme=theme, district=district, responsible=responsible)
+        notice = example_notice(settings.nlp, what=(DISTRICTS,))
+        if out is not None:
+            write_register(measures, out, notice)
+            console.print(f"{number(len(measures))} Maßnahmen nach {out} exportiert.")
+        else:
+            table = Table("Nr.", "Titel", "Status", "Fortschritt", "Zuständig", "Drucksache", "übergeordnet",
+                          title=f"Maßnahmenregister – {conference}", show_lines=True)
+            for m in measures:
+                table.add_row(str(m.id), m.title, m.status, f"{number(m.progress_total, 0)} %", m.responsible or "–",
+                              m.decision_paper or "–", str(m.parent_id) if m.parent_id else "–")
+            console.print(table)
+        if notice:
+            console.print(notice, style="yellow", highlight=False)
+
+    _run(action)
+
+
+@command("decisions")
+def decisions_command(
+    conference: Annotated[str, typer.Option("--conference", "-c", help="Name der Konferenz.")],
+    file: Annotated[Path, typer.Argument(help="CSV mit den Spalten Drucksachen-Nr., Ergebnis, Datum "
+                                              "(wahlweise Gremium, Bemerkung).")],
+    name: Annotated[str | None, typer.Option(
+        "--name", help="Ihr Name für das Änderungsprotokoll (sonst der Benutzername).")] = None,
+) -> None:
+    """Importiert Beschlüsse des Ausschusses und setzt den Status der Maßnahmen. Alles oder nichts:
+    ist eine Zeile fehlerhaft, wird nichts gespeichert und jede fehlerhafte Zeile mit Grund genannt."""
+
+    def action() -> None:
+        import getpass
+
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            raise InputError(f"{file}: Datei nicht lesbar ({exc.strerror}).") from exc
+        actor = name or f"{getpass.getuser()} (Kommandozeile)"
+        service = _register_reader(_settings(), conference, actor)
+        report = service.import_decisions(data, file.name)
+        if report.problems:
+            for problem in report.problems:
+                errors.print(str(problem), highlight=False, soft_wrap=True)
+            raise InputError(f"{file.name}: {len(report.problems)} fehlerhafte Zeile(n); es wurde nichts "
+                             "gespeichert. Bitte korrigieren und erneut importieren.")
+        for applied in report.applied:
+            change = f"{applied.old_status} → {applied.new_status}" if applied.changed else "schon eingetragen"
+            console.print(f"Zeile {applied.row}: Maßnahme {applied.measure_id} „{applied.title}“ "
+                          f"({applied.paper}): {change}", highlight=False, soft_wrap=True)
+        console.print(f"{number(report.n_changed)} Beschluss/Beschlüsse eingetragen, "
+                      f"{number(len(report.applied) - report.n_changed)} schon vorhanden.")
+
+    _run(action)
+
+
 @command("cluster")
 def cluster_command(
     input_file: Annotated[Path, typer.Argument(help="CSV mit den Spalten id,text.")],

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from models.queries import MEASURE_STATUSES, REJECTED, active_concerns, latest_run_id
+from models.queries import COMMITTEE_STATUSES, active_concerns, latest_run_id  # noqa: F401 - re-exported
 from models.records import AnalysisRun, Assignment, Cluster, Contribution
 from models.store import Store
 from nlp.text import neutralise_formula
@@ -27,9 +27,9 @@ from pipelines.errors import InputError
 from pipelines.formats import number
 
 
-# What goes before the committee: a measure staff have proposed, and what became of it;
-# not a draft ("Entwurf"), not a rejected one.
-COMMITTEE_STATUSES = tuple(s for s in MEASURE_STATUSES[MEASURE_STATUSES.index("vorgeschlagen"):] if s != REJECTED)
+# COMMITTEE_STATUSES (imported above, kept importable from here): what goes before the committee,
+# a measure staff have proposed and what became of it; not a draft, not a rejected one.
+# Defined with the statuses in models.queries.
 
 
 @dataclass(frozen=True)

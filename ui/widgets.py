@@ -148,6 +148,7 @@ def measures_frame(measures: Sequence[MeasureView], *, staff: bool = True) -> pd
         "Zuständig": [m.responsible or "" for m in measures],
         "Priorität": [m.priority or "" for m in measures],
         "Status": [m.status for m in measures],
+        "Fortschritt": [f"{number(m.progress_total, 0)} %" for m in measures],
         "Zeitraum": [m.timeframe or "" for m in measures],
         "Kosten": [m.cost_estimate or "" for m in measures],
         "aus Anliegen": ["; ".join(m.cluster_labels) for m in measures],

@@ -13,6 +13,9 @@ without Streamlit. Its modules, each one responsibility:
   membership, computed as in the analysis (:mod:`pipelines.figures`);
 - :mod:`~pipelines.review.concurrency` — several people at once: the one lock order
   every change takes, and the bounded retry on a deadlock or a busy database;
+- :mod:`~pipelines.review.register` — the measure register's rules that need no
+  database: dates, milestones, committee results, the tree and its rolled-up progress,
+  reading a decision file;
 - :mod:`~pipelines.review.service` — :class:`ReviewService`, the review rules.
 
 Reads return frozen views, never live ORM objects.
@@ -20,13 +23,16 @@ Reads return frozen views, never live ORM objects.
 
 from pipelines.review.change import MAX_LABEL_CHARS, MEASURE_FIELDS, Change
 from pipelines.review.reads import ReviewReader
+from pipelines.review.register import DecisionInput, DecisionReport, MilestoneInput
 from pipelines.review.service import MEASURE_STATUSES, PRIORITIES, MeasureInput, ReviewService
 from pipelines.review.views import (
     ACTION_NAMES,
     ClusterView,
     EventView,
+    FieldChange,
     Filters,
     MeasureView,
+    Milestone,
     MemberView,
     Overview,
 )
@@ -39,10 +45,15 @@ __all__ = [
     "PRIORITIES",
     "Change",
     "ClusterView",
+    "DecisionInput",
+    "DecisionReport",
     "EventView",
+    "FieldChange",
     "Filters",
     "MeasureInput",
     "MeasureView",
+    "Milestone",
+    "MilestoneInput",
     "MemberView",
     "Overview",
     "ReviewReader",

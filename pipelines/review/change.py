@@ -33,6 +33,9 @@ logger = logging.getLogger(__name__)
 
 MEASURE_FIELDS = (
     "title", "description", "theme", "districts", "responsible", "priority", "cost_estimate", "timeframe", "status",
+    # the register (0006): an undo snapshot holds them too, so undo puts them back
+    "progress", "parent_id", "weight", "milestones",
+    "decision_date", "decision_committee", "decision_paper", "decision_result", "decision_note",
 )
 MAX_LABEL_CHARS = 300
 
@@ -56,8 +59,11 @@ class Change:
     """
 
     def __init__(self, service: ReviewReader, action: str, target_type: str, target_id: int | None,
-                 request_key: str | None = None) -> None:
+                 request_key: str | None = None, *, session: Session | None = None) -> None:
         self.service = service
+        #: a change that joins ``session``'s transaction (several changes, one commit: the decision import);
+        #: the caller took the locks and checked the request key, and commits or rolls back itself
+        self.joined = session
         self.request_key = request_key or None
         self.action = action
         self.target_type = target_type
@@ -73,11 +79,14 @@ class Change:
         self.result: Any = None
 
     def __enter__(self) -> Change:
-        self._transaction = self.service.store.transaction()
-        self.session = self._transaction.__enter__()
         self.event = ReviewEvent(conference_id=self.service.conference_id, actor=self.service.actor, at=utcnow(),
                                  action=self.action, target_type=self.target_type, target_id=self.target_id,
                                  payload={}, request_key=self.request_key)
+        if self.joined is not None:
+            self.session = self.joined
+            return self
+        self._transaction = self.service.store.transaction()
+        self.session = self._transaction.__enter__()
         try:
             # the same locks in the same order for every change, before it reads what it decides on
             begin_write(self.session)
@@ -93,6 +102,10 @@ class Change:
         return self
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
+        if self.joined is not None:  # the caller's transaction commits or rolls back
+            if exc is None:
+                self._finish()
+            return False
         if exc is None:
             try:
                 self._finish()

@@ -14,15 +14,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.queries import active_concerns, latest_run_id, measures_to_show
+from models.queries import active_concerns, latest_run_id, measures_to_show, register_measures
 from models.records import Assignment, Cluster, Conference, Contribution, Measure, MeasureSource, ReviewEvent
 from models.store import Store
 from pipelines.errors import InputError, ReviewConflictError
+from pipelines.review.register import Node, rolled_up
 from pipelines.review.views import (
     ClusterView,
     EventView,
+    FieldChange,
     Filters,
     MeasureView,
+    Milestone,
     MemberView,
     NoteFacts,
     Overview,
@@ -174,15 +177,62 @@ class ReviewReader:
             ]
 
     def measures(
-        self, *, status: str | None = None, theme: str | None = None, district: str | None = None
+        self, *, status: str | None = None, theme: str | None = None, district: str | None = None,
+        responsible: str | None = None, search: str | None = None,
     ) -> list[MeasureView]:
         """The measures to show (every status but "abgelehnt", see :func:`models.queries.measures_to_show`).
 
-        ``status`` asks for exactly that status, "abgelehnt" included.
+        ``status`` asks for exactly that status, "abgelehnt" included; ``responsible``
+        for exactly that office; ``search`` for words in title, description or Drucksachen-Nr.
         """
         with self.store.transaction() as session:
             rows = measures_to_show(session, self.conference_id, status=status, theme=theme, district=district)
-            return [self._measure_view(session, m, with_sources=False) for m in rows]
+            tree = self._tree(session)
+            return [self._measure_view(session, m, with_sources=False, tree=tree) for m in rows
+                    if _matches(m, responsible, search)]
+
+    def register(
+        self, *, status: str | None = None, theme: str | None = None, district: str | None = None,
+        responsible: str | None = None, search: str | None = None,
+    ) -> list[MeasureView]:
+        """The whole register under the same filters as :meth:`measures`, rejected measures included
+        (what the CSV and XLSX exports hold)."""
+        if status is not None:
+            return self.measures(status=status, theme=theme, district=district, responsible=responsible,
+                                 search=search)
+        with self.store.transaction() as session:
+            rows = register_measures(session, self.conference_id)
+            tree = self._tree(session)
+            return [self._measure_view(session, m, with_sources=False, tree=tree) for m in rows
+                    if (theme is None or m.theme == theme) and (district is None or district in (m.districts or []))
+                    and _matches(m, responsible, search)]
+
+    def measure_history(self, measure_id: int) -> list[FieldChange]:
+        """Every change of every field of a measure, oldest first, from the audit log.
+
+        Old values come from the state the change recorded before it ran (the undo
+        snapshot), new ones from what it wrote; a change taken back is marked ``undone``.
+        Creating the measure lists the fields it was created with (old: None).
+        """
+        with self.store.transaction() as session:
+            self.measure_record(session, measure_id)
+            events = session.scalars(
+                select(ReviewEvent).where(ReviewEvent.conference_id == self.conference_id,
+                                          ReviewEvent.target_type == "measure", ReviewEvent.target_id == measure_id,
+                                          ReviewEvent.action != "undo").order_by(ReviewEvent.id))
+            out: list[FieldChange] = []
+            for e in events:
+                payload = e.payload or {}
+                new = payload.get("values") or {}
+                old = (payload.get("before") or {}).get("measures", {}).get(str(measure_id), {})
+                for field in sorted(new, key=_field_order):
+                    before = None if e.action == "promote" else old.get(field)
+                    if e.action == "promote" and new[field] in (None, "", []):
+                        continue  # created empty: nothing to tell
+                    if before != new[field]:
+                        out.append(FieldChange(event_id=e.id, at=e.at, actor=e.actor, action=e.action, field=field,
+                                               old=before, new=new[field], undone=e.undone))
+            return out
 
     def measure(self, measure_id: int) -> MeasureView:
         with self.store.transaction() as session:
@@ -264,11 +314,24 @@ class ReviewReader:
                 out.setdefault(cluster_id, []).append(measure_id)
         return {k: tuple(v) for k, v in out.items()}
 
-    def _measure_view(self, session: Session, m: Measure, *, with_sources: bool) -> MeasureView:
+    def _tree(self, session: Session) -> tuple[dict[int, float], dict[int, tuple[int, ...]]]:
+        """The rolled-up progress of every measure of the conference, and each one's children."""
+        rows = register_measures(session, self.conference_id)
+        nodes = {m.id: Node(m.parent_id, float(m.weight if m.weight is not None else 1.0), int(m.progress or 0),
+                            m.status) for m in rows}
+        children: dict[int, list[int]] = {}
+        for m in rows:
+            if m.parent_id is not None:
+                children.setdefault(m.parent_id, []).append(m.id)
+        return rolled_up(nodes), {k: tuple(v) for k, v in children.items()}
+
+    def _measure_view(self, session: Session, m: Measure, *, with_sources: bool,
+                      tree: tuple[dict[int, float], dict[int, tuple[int, ...]]] | None = None) -> MeasureView:
         clusters = list(session.scalars(
             select(Cluster).join(MeasureSource, MeasureSource.cluster_id == Cluster.id)
             .where(MeasureSource.measure_id == m.id).order_by(Cluster.rank)
         ))
+        totals, children = tree if tree is not None else self._tree(session)
         sources: list[MemberView] = []
         if with_sources:
             by_run: dict[int, list[int]] = {}
@@ -283,4 +346,29 @@ class ReviewReader:
             status=m.status, version=m.version, created_by=m.created_by, updated_by=m.updated_by,
             created_at=m.created_at, updated_at=m.updated_at, cluster_ids=tuple(c.id for c in clusters),
             cluster_labels=tuple(c.label for c in clusters), sources=tuple(sources),
+            progress=int(m.progress or 0), progress_total=totals.get(m.id, float(m.progress or 0)),
+            parent_id=m.parent_id, weight=float(m.weight if m.weight is not None else 1.0),
+            child_ids=children.get(m.id, ()),
+            milestones=tuple(Milestone(x.get("date", ""), x.get("title", ""), x.get("text", ""))
+                             for x in (m.milestones or [])),
+            decision_date=m.decision_date, decision_committee=m.decision_committee, decision_paper=m.decision_paper,
+            decision_result=m.decision_result, decision_note=m.decision_note,
         )
+
+
+_FIELDS = ("title", "description", "theme", "districts", "responsible", "priority", "cost_estimate", "timeframe",
+           "status", "progress", "parent_id", "weight", "milestones", "decision_date", "decision_committee",
+           "decision_paper", "decision_result", "decision_note")
+
+
+def _field_order(field: str) -> int:
+    return _FIELDS.index(field) if field in _FIELDS else len(_FIELDS)
+
+
+def _matches(m: Measure, responsible: str | None, search: str | None) -> bool:
+    if responsible is not None and (m.responsible or "") != responsible:
+        return False
+    if search:
+        haystack = " ".join((m.title, m.description or "", m.decision_paper or "", m.responsible or "")).casefold()
+        return all(word in haystack for word in search.casefold().split())
+    return True

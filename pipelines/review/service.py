@@ -32,13 +32,27 @@ from typing import Any, TypeVar
 from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
 
-from models.queries import MEASURE_STATUSES
+from models.queries import MEASURE_STATUSES, default_progress, register_measures
 from models.records import Assignment, Cluster, Measure, MeasureSource, ReviewEvent, utcnow
 from pipelines.errors import InputError, ReviewConflictError
 from pipelines.review.change import MAX_LABEL_CHARS, AlreadyApplied, Change, changed_since, restore
 from pipelines.review.concurrency import begin_write, lock_run, retried
 from pipelines.review.derived import refresh_derived
 from pipelines.review.reads import ReviewReader
+from pipelines.review.register import (
+    DecisionApplied,
+    DecisionInput,
+    DecisionReport,
+    DecisionRow,
+    MilestoneInput,
+    RowProblem,
+    check_progress,
+    check_weight,
+    checked_milestones,
+    read_decisions,
+    status_of_result,
+    would_cycle,
+)
 from pipelines.review.views import ClusterView, EventView, MeasureView, event_view, summary
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -62,6 +76,9 @@ class MeasureInput:
     timeframe: str | None = None
     status: str = "Entwurf"
     extra: dict[str, Any] = field(default_factory=dict)
+    #: 0–100; None: the default of the status (see :data:`models.queries.STATUSES`). On an edit, a
+    #: progress equal to the stored one counts as not set, so a new status brings its default
+    progress: int | None = None
 
     def checked(self) -> dict[str, Any]:
         title = self.title.strip()
@@ -78,6 +95,7 @@ class MeasureInput:
             "districts": list(dict.fromkeys(self.districts)), "responsible": _blank(self.responsible),
             "priority": _blank(self.priority), "cost_estimate": _blank(self.cost_estimate),
             "timeframe": _blank(self.timeframe), "status": self.status,
+            "progress": None if self.progress is None else check_progress(self.progress),
         }
 
 
@@ -100,6 +118,12 @@ def once(method: F) -> F:
 def _blank(value: str | None) -> str | None:
     value = (value or "").strip()
     return value or None
+
+
+class _Refused(Exception):  # noqa: N818 - rolls the import's transaction back; never leaves the service
+    def __init__(self, problems: list[RowProblem]) -> None:
+        super().__init__(f"{len(problems)} bad rows")
+        self.problems = problems
 
 
 class ReviewService(ReviewReader):
@@ -256,6 +280,8 @@ class ReviewService(ReviewReader):
         if not cluster_ids:
             raise InputError("Bitte mindestens einen Cluster für die Maßnahme wählen.")
         values = measure.checked()
+        if values["progress"] is None:
+            values["progress"] = default_progress(values["status"])
         with Change(self, "promote", "measure", None, request_key) as change:
             clusters = [change.cluster(i, None) for i in dict.fromkeys(cluster_ids)]
             if values["theme"] is None:
@@ -289,6 +315,10 @@ class ReviewService(ReviewReader):
         with Change(self, "update_measure", "measure", measure_id, request_key) as change:
             change.view = lambda session: self.measure_in(session, measure_id)
             record = change.measure(measure_id, expected_version)
+            # "unless staff set one": a progress other than the stored one is theirs; else a new status brings its own
+            if values["progress"] is None or values["progress"] == record.progress:
+                values["progress"] = (default_progress(values["status"]) if values["status"] != record.status
+                                      else record.progress)
             changed = {k: v for k, v in values.items() if getattr(record, k) != v}
             if not changed:
                 raise InputError("Keine Änderung: die Maßnahme ist schon so gespeichert.")
@@ -298,6 +328,145 @@ class ReviewService(ReviewReader):
                 setattr(record, key, value)
             record.updated_at, record.updated_by = utcnow(), self.actor
         return change.result
+
+    # -- the register: tree, milestones, decisions --------------------------------------
+
+    @once
+    @retried
+    def set_parent(self, measure_id: int, parent_id: int | None, weight: float, expected_version: int, *,
+                   request_key: str | None = None) -> MeasureView:
+        """Make ``parent_id`` (None: none) the parent of a measure, with its weight in the parent's progress.
+
+        Raises:
+            InputError: the parent is the measure itself or one of its descendants (no cycles),
+                is no measure of this conference, or the weight is not over 0.
+        """
+        weight = check_weight(weight)
+        with Change(self, "measure_parent", "measure", measure_id, request_key) as change:
+            change.view = lambda session: self.measure_in(session, measure_id)
+            record = change.measure(measure_id, expected_version)
+            if parent_id is not None:
+                parent = self.measure_record(change.session, parent_id)
+                parents = {m.id: m.parent_id for m in register_measures(change.session, self.conference_id)}
+                if would_cycle(parents, measure_id, parent_id):
+                    raise InputError(
+                        f"Maßnahme {parent.id} („{parent.title[:60]}“) kann nicht übergeordnet werden: sie ist "
+                        f"{'dieselbe Maßnahme' if parent_id == measure_id else 'ihr selbst untergeordnet'}.")
+                # the parent counts as touched: undoing its creation later is refused instead of orphaning this one
+                change.measure(parent.id, parent.version)
+            values = {"parent_id": parent_id, "weight": weight}
+            self._write(change, record, values)
+        return change.result
+
+    @once
+    @retried
+    def set_milestones(self, measure_id: int, milestones: Sequence[MilestoneInput], expected_version: int, *,
+                       request_key: str | None = None) -> MeasureView:
+        """Replace the milestones of a measure (kept in date order)."""
+        checked = checked_milestones(milestones)
+        with Change(self, "measure_milestones", "measure", measure_id, request_key) as change:
+            change.view = lambda session: self.measure_in(session, measure_id)
+            record = change.measure(measure_id, expected_version)
+            change.payload["milestones"] = checked
+            self._write(change, record, {"milestones": checked})
+        return change.result
+
+    @once
+    @retried
+    def record_decision(self, measure_id: int, decision: DecisionInput, expected_version: int, *,
+                        request_key: str | None = None) -> MeasureView:
+        """Enter the committee's decision; a known result sets the status (and its default progress)."""
+        values: dict[str, Any] = decision.checked()
+        with Change(self, "measure_decision", "measure", measure_id, request_key) as change:
+            change.view = lambda session: self.measure_in(session, measure_id)
+            record = change.measure(measure_id, expected_version)
+            status = status_of_result(decision.result or "") if decision.set_status else None
+            if status is not None and status != record.status:
+                values.update(status=status, progress=default_progress(status))
+            change.payload["set_status"] = decision.set_status
+            self._write(change, record, values)
+        return change.result
+
+    def _write(self, change: Change, record: Measure, values: Mapping[str, Any]) -> None:
+        """Write the fields that differ, note them in the event (its history) or refuse a change of nothing."""
+        changed = {k: v for k, v in values.items() if getattr(record, k) != v}
+        if not changed:
+            raise InputError("Keine Änderung: die Maßnahme ist schon so gespeichert.")
+        change.payload["changed"] = sorted(changed)
+        change.payload["values"] = changed
+        for key, value in changed.items():
+            setattr(record, key, value)
+        record.updated_at, record.updated_by = utcnow(), self.actor
+
+    @retried
+    def import_decisions(self, data: bytes, name: str, *, request_key: str | None = None) -> DecisionReport:
+        """Import the committee's decisions from a CSV file (Drucksachen-Nr., Ergebnis, Datum).
+
+        All or nothing: when any row is unusable (unknown Drucksachen-Nr., unknown result,
+        a bad date, a number twice) nothing is written and the report lists every such
+        row with its reason. Otherwise every measure with the row's Drucksachen-Nr. gets
+        the decision, its status and that status's default progress, each as one change
+        with its own audit event (undone one by one), all in one transaction. A measure
+        that already holds the decision is left as it is, so importing a file twice
+        changes nothing the second time.
+
+        Raises:
+            InputError: the file as a whole is unusable (see :func:`read_decisions`).
+        """
+        rows, problems = read_decisions(data, name)
+        try:
+            with self.store.transaction() as session:
+                begin_write(session)
+                lock_run(session, self.run_id(session))
+                if request_key and session.scalar(select(ReviewEvent.id).where(
+                        ReviewEvent.request_key == request_key)) is not None:
+                    return DecisionReport(name, (), (), written=False, already_imported=True)
+                by_paper: dict[str, list[Measure]] = {}
+                for m in register_measures(session, self.conference_id):
+                    if m.decision_paper:
+                        by_paper.setdefault(" ".join(m.decision_paper.split()).casefold(), []).append(m)
+                problems = list(problems)
+                targets: list[tuple[DecisionRow, Measure]] = []
+                for row in rows:
+                    found = by_paper.get(row.paper.casefold(), [])
+                    if not found:
+                        problems.append(RowProblem(row.row, f"Keine Maßnahme hat die Drucksachen-Nr. „{row.paper}“. "
+                                                            "Bitte die Nummer zuerst bei der Maßnahme eintragen."))
+                    targets.extend((row, m) for m in found)
+                problems.sort(key=lambda p: p.row)
+                if problems:
+                    raise _Refused(problems)
+                applied: list[DecisionApplied] = []
+                key = request_key
+                for row, record in targets:
+                    values: dict[str, Any] = {"decision_date": row.date, "decision_result": row.result}
+                    if row.committee:
+                        values["decision_committee"] = row.committee
+                    if row.note:
+                        values["decision_note"] = row.note
+                    if row.status != record.status:
+                        values.update(status=row.status, progress=default_progress(row.status))
+                    old_status = record.status
+                    if all(getattr(record, k) == v for k, v in values.items()):
+                        applied.append(DecisionApplied(row.row, record.id, record.title, row.paper, old_status,
+                                                       record.status, changed=False))
+                        continue
+                    with Change(self, "measure_decision", "measure", record.id, key, session=session) as change:
+                        change.measure(record.id, record.version)
+                        change.payload.update(file=name[:200], row=row.row, set_status=True)
+                        self._write(change, record, values)
+                    key = None  # the submission's key goes on its first event
+                    applied.append(DecisionApplied(row.row, record.id, record.title, row.paper, old_status,
+                                                   record.status, changed=True))
+        except _Refused as refused:
+            logger.info("%s: decision import %s refused, %d bad rows", self.actor, name, len(refused.problems))
+            return DecisionReport(name, (), tuple(refused.problems), written=False)
+        except StaleDataError as exc:
+            raise ReviewConflictError("Jemand hat eine dieser Maßnahmen gerade geändert. Es wurde nichts "
+                                      "importiert; bitte noch einmal versuchen.") from exc
+        self.commits += 1
+        logger.info("%s: imported %d decisions from %s", self.actor, sum(a.changed for a in applied), name)
+        return DecisionReport(name, tuple(applied), (), written=True)
 
     # -- undo and redo --------------------------------------------------------------
 
@@ -440,4 +609,19 @@ class ReviewService(ReviewReader):
                 values = {k: getattr(current, k) for k in MeasureInput.__dataclass_fields__ if k != "extra"}
                 values.update({k: tuple(v) if k == "districts" else v for k, v in p["values"].items()})
                 return self.update_measure(target, MeasureInput(**values), current.version)
+            case "measure_parent":
+                current = self.measure(target)
+                values = {"parent_id": current.parent_id, "weight": current.weight, **p["values"]}
+                return self.set_parent(target, values["parent_id"], values["weight"], current.version)
+            case "measure_milestones":
+                current = self.measure(target)
+                return self.set_milestones(target, [MilestoneInput(**m) for m in p["milestones"]], current.version)
+            case "measure_decision":
+                current = self.measure(target)
+                fields = {"decision_date": "date", "decision_committee": "committee", "decision_paper": "paper",
+                          "decision_result": "result", "decision_note": "note"}
+                now = {short: getattr(current, name) or "" for name, short in fields.items()}
+                now.update({fields[k]: v or "" for k, v in p["values"].items() if k in fields})
+                return self.record_decision(target, DecisionInput(**now, set_status=p.get("set_status", True)),
+                                            current.version)
         raise InputError(f"Diese Änderung ({action}) kann nicht wiederhergestellt werden.")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from models.records import Assignment, Cluster, Contribution, ReviewEvent
 
@@ -22,7 +22,20 @@ ACTION_NAMES = {
     "lock": "Sperre geändert",
     "promote": "zur Maßnahme gemacht",
     "update_measure": "Maßnahme geändert",
+    "measure_parent": "Gliederung der Maßnahme geändert",
+    "measure_milestones": "Meilensteine geändert",
+    "measure_decision": "Beschluss eingetragen",
     "undo": "rückgängig gemacht",
+}
+
+#: the fields of a measure in German, for its history and the register's columns
+MEASURE_FIELD_NAMES = {
+    "title": "Titel", "description": "Beschreibung", "theme": "Themenfeld", "districts": "Sozialräume",
+    "responsible": "Zuständige Stelle", "priority": "Priorität", "cost_estimate": "Kostenschätzung",
+    "timeframe": "Zeitraum", "status": "Status", "progress": "Fortschritt (%)",
+    "parent_id": "Übergeordnete Maßnahme", "weight": "Gewicht", "milestones": "Meilensteine",
+    "decision_date": "Beschlussdatum", "decision_committee": "Gremium", "decision_paper": "Drucksachen-Nr.",
+    "decision_result": "Ergebnis", "decision_note": "Bemerkung zum Beschluss",
 }
 
 
@@ -99,6 +112,50 @@ class MeasureView:
     cluster_ids: tuple[int, ...] = ()
     cluster_labels: tuple[str, ...] = ()
     sources: tuple[MemberView, ...] = ()
+    # the register (added at the end: code that builds a MeasureView by position keeps working)
+    progress: int = 0
+    #: the progress shown: its own without children, else the weighted mean of its children's (rejected ones left out)
+    progress_total: float = 0.0
+    parent_id: int | None = None
+    weight: float = 1.0
+    child_ids: tuple[int, ...] = ()
+    milestones: tuple[Milestone, ...] = ()
+    decision_date: str | None = None
+    decision_committee: str | None = None
+    decision_paper: str | None = None
+    decision_result: str | None = None
+    decision_note: str | None = None
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """One milestone of a measure; ``date`` is ISO (YYYY-MM-DD)."""
+
+    date: str
+    title: str
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field of a measure changed by one change: who, when, from what to what.
+
+    ``old`` and ``new`` are the stored values (a list for districts and milestones);
+    ``undone``: the change was taken back later.
+    """
+
+    event_id: int
+    at: datetime
+    actor: str
+    action: str
+    field: str
+    old: Any
+    new: Any
+    undone: bool
+
+    @property
+    def field_name(self) -> str:
+        return MEASURE_FIELD_NAMES.get(self.field, self.field)
 
 
 @dataclass(frozen=True)
@@ -200,6 +257,18 @@ def _summary(e: ReviewEvent) -> str:
             return f"Maßnahme „{p.get('title')}“ aus {len(p.get('cluster_ids', []))} Cluster(n) angelegt"
         case "update_measure":
             return f"Maßnahme {e.target_id} geändert: {', '.join(p.get('changed', []))}"
+        case "measure_parent":
+            values, parts = p.get("values", {}), []
+            if "parent_id" in values:
+                parts.append(f"übergeordnet: {'Nr. ' + str(values['parent_id']) if values['parent_id'] else 'keine'}")
+            if "weight" in values:
+                parts.append(f"Gewicht {values['weight']:g}".replace(".", ","))  # German decimal comma
+            return f"Maßnahme {e.target_id}: Gliederung geändert ({', '.join(parts)})"
+        case "measure_milestones":
+            return f"Maßnahme {e.target_id}: Meilensteine geändert ({len(p.get('milestones', []))})"
+        case "measure_decision":
+            source = f" (Import {p['file']}, Zeile {p['row']})" if p.get("file") else ""
+            return f"Maßnahme {e.target_id}: Beschluss eingetragen{source}"
         case "undo":
             return f"Rückgängig: {p.get('summary')}"
     return ACTION_NAMES.get(e.action, e.action)

@@ -29,7 +29,7 @@ def test_opening_a_0001_database_upgrades_it_to_head_and_keeps_its_data(store_ur
 
     upgraded = Store(store_url)
     try:
-        assert current_revision(upgraded.engine) == "0005"
+        assert current_revision(upgraded.engine) == "0006"
         tables = set(inspect(upgraded.engine).get_table_names())
         assert {"measure", "measure_source", "review_event", "embedding"} <= tables
         conference = upgraded.get_conference("Sozialraumkonferenz 2025")
@@ -58,7 +58,7 @@ def test_opening_a_current_database_again_is_harmless(store_url: str) -> None:
 
     second = Store(store_url)
     try:
-        assert current_revision(second.engine) == "0005"
+        assert current_revision(second.engine) == "0006"
         assert [c.name for c in second.conferences()] == ["Einmal"]
     finally:
         second.close()
@@ -98,7 +98,7 @@ def test_a_0003_database_gets_an_empty_embedding_table_and_keeps_its_data(store_
 
     upgraded = Store(store_url)
     try:
-        assert current_revision(upgraded.engine) == "0005"
+        assert current_revision(upgraded.engine) == "0006"
         assert [c.name for c in upgraded.conferences()] == ["K"]
         assert upgraded.count_embedding_vectors() == 0
         primary_key = inspect(upgraded.engine).get_pk_constraint("embedding")["constrained_columns"]
@@ -136,7 +136,7 @@ def test_0005_adds_a_unique_request_key_and_keeps_the_audit_log(store_url: str) 
 
     upgraded = Store(store_url)
     try:
-        assert current_revision(upgraded.engine) == "0005"
+        assert current_revision(upgraded.engine) == "0006"
         indexes = {i["name"]: i for i in inspect(upgraded.engine).get_indexes("review_event")}
         assert indexes["ix_review_event_request_key"]["unique"]
         with upgraded.engine.begin() as connection:
@@ -150,5 +150,39 @@ def test_0005_adds_a_unique_request_key_and_keeps_the_audit_log(store_url: str) 
             config.attributes["connection"] = connection
             command.downgrade(config, "0004")
         assert "request_key" not in {c["name"] for c in inspect(upgraded.engine).get_columns("review_event")}
+    finally:
+        upgraded.close()
+
+
+def test_0006_gives_old_measures_the_default_progress_of_their_status_and_downgrades(store_url: str) -> None:
+    old = Store(store_url, revision="0005")
+    with old.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO conference (id, name, created_at) VALUES (1, 'K', '2025-03-12 00:00:00+00')")
+        for ident, status in ((1, "Entwurf"), (2, "beschlossen"), (3, "umgesetzt")):
+            connection.exec_driver_sql(
+                "INSERT INTO measure (id, conference_id, title, description, districts, status, created_at,"
+                f" updated_at, version) VALUES ({ident}, 1, 'M{ident}', '', '[]', '{status}',"
+                " '2025-03-12 00:00:00+00', '2025-03-12 00:00:00+00', 1)")
+    old.close()
+
+    upgraded = Store(store_url)
+    try:
+        assert current_revision(upgraded.engine) == "0006"
+        with upgraded.engine.begin() as connection:
+            rows = connection.exec_driver_sql(
+                "SELECT id, progress, weight, parent_id, milestones, decision_paper FROM measure ORDER BY id").all()
+        assert [(r[0], r[1], float(r[2]), r[3], r[4], r[5]) for r in rows] == [
+            (1, 0, 1.0, None, None, None), (2, 20, 1.0, None, None, None), (3, 100, 1.0, None, None, None)]
+        with upgraded.engine.begin() as connection:  # a parent deleted leaves its children without one
+            connection.exec_driver_sql("UPDATE measure SET parent_id = 1 WHERE id = 2")
+            connection.exec_driver_sql("DELETE FROM measure WHERE id = 1")
+            assert connection.exec_driver_sql("SELECT parent_id FROM measure WHERE id = 2").scalar() is None
+        config = alembic_config()
+        with upgraded.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0005")
+        columns = {c["name"] for c in inspect(upgraded.engine).get_columns("measure")}
+        assert "progress" not in columns and "decision_paper" not in columns and "title" in columns
     finally:
         upgraded.close()
