@@ -147,11 +147,11 @@ def load_bericht(
         reps = [r for cid in m.cluster_ids if cid in clusters for r in clusters[cid].representatives]
         if len(reps) < N_QUOTES:  # a measure from an older run: its own sources
             reps += [s for s in reader.measure(m.id).sources if s.id not in {r.id for r in reps}]
-        progress = getattr(m, "progress", None)
+        progress = round(m.progress_total)  # a parent measure reports its children's weighted progress
         measures.append(MeasureItem(
             id=m.id, reference=f"M-{m.id:04d}", title=m.title, description=m.description, theme=m.theme,
             districts=m.districts, responsible=m.responsible, priority=m.priority, cost=m.cost_estimate,
-            timeframe=m.timeframe, status=m.status, progress=progress if isinstance(progress, int) else None,
+            timeframe=m.timeframe, status=m.status, progress=progress,
             concerns=m.cluster_labels, quotes=tuple(_quote(r) for r in reps[:N_QUOTES]), updated=m.updated_at,
         ))
     with store.transaction() as session:
