@@ -319,14 +319,7 @@ class ReviewService(ReviewReader):
             if values["progress"] is None or values["progress"] == record.progress:
                 values["progress"] = (default_progress(values["status"]) if values["status"] != record.status
                                       else record.progress)
-            changed = {k: v for k, v in values.items() if getattr(record, k) != v}
-            if not changed:
-                raise InputError("Keine Änderung: die Maßnahme ist schon so gespeichert.")
-            change.payload["changed"] = sorted(changed)
-            change.payload["values"] = changed
-            for key, value in changed.items():
-                setattr(record, key, value)
-            record.updated_at, record.updated_by = utcnow(), self.actor
+            self._write(change, record, values)
         return change.result
 
     # -- the register: tree, milestones, decisions --------------------------------------
