@@ -72,3 +72,24 @@ def neutralise_formula(value: str) -> str:
     if value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+_BULLET = re.compile(r"^[\s\-–—•*·>]+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ\"„])")
+
+
+def summary_sentence(text: str, max_chars: int = 200) -> str:
+    """One sentence from a note: its first sentence, without list marks, at most ``max_chars`` long.
+
+    Notes are stored pseudonymised (see :mod:`nlp.pseudonymize`), so a sentence
+    from a stored note is too.
+
+    >>> summary_sentence("- Zu wenig Kitaplätze in Nord.  Eltern warten ein Jahr.")
+    'Zu wenig Kitaplätze in Nord.'
+    """
+    cleaned = _BULLET.sub("", " ".join(text.split()))
+    sentence = _SENTENCE_END.split(cleaned, maxsplit=1)[0].strip()
+    if len(sentence) > max_chars:
+        cut = sentence[: max_chars - 1].rsplit(" ", 1)[0].rstrip(",;:–- ")
+        sentence = cut + "…"
+    return sentence
