@@ -76,6 +76,7 @@ def neutralise_formula(value: str) -> str:
 
 _BULLET = re.compile(r"^[\s\-–—•*·>]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ\"„])")
+_ABBREVIATIONS = {"ca.", "bzw.", "evtl.", "ggf.", "nr.", "str.", "bspw.", "inkl.", "vgl.", "max.", "min.", "mind.", "tel."}
 
 
 def summary_sentence(text: str, max_chars: int = 200) -> str:
@@ -88,7 +89,14 @@ def summary_sentence(text: str, max_chars: int = 200) -> str:
     'Zu wenig Kitaplätze in Nord.'
     """
     cleaned = _BULLET.sub("", " ".join(text.split()))
-    sentence = _SENTENCE_END.split(cleaned, maxsplit=1)[0].strip()
+    sentence = cleaned
+    for end in _SENTENCE_END.finditer(cleaned):
+        word = cleaned[: end.start()].rsplit(" ", 1)[-1]
+        if "." in word[:-1] or word.lower() in _ABBREVIATIONS:  # "z.B.", "ca." end no sentence
+            continue
+        sentence = cleaned[: end.start()]
+        break
+    sentence = sentence.strip()
     if len(sentence) > max_chars:
         cut = sentence[: max_chars - 1].rsplit(" ", 1)[0].rstrip(",;:–- ")
         sentence = cut + "…"
