@@ -211,8 +211,17 @@ def concern_name(phrases: Sequence[str]) -> str:
 
 
 def candidate_phrases(texts: Sequence[str], nlp: Language, exclude: Collection[str] = ()) -> list[str]:
-    """The noun phrases of ``texts``, each once, in text order (see :func:`noun_phrases`)."""
-    return list(dict.fromkeys(p for tokens in tag_texts(texts, nlp) for p in noun_phrases(tokens, exclude)))
+    """The noun phrases of ``texts``, each once, in text order (see :func:`noun_phrases`).
+
+    A bare noun ("Jahr", "Bitte") counts only when at least two of ``texts`` use it:
+    alone it names a concern only when people share it; a noun with its modifiers
+    says enough from one note.
+    """
+    found = list(dict.fromkeys(p for tokens in tag_texts(texts, nlp) for p in noun_phrases(tokens, exclude)))
+    if len(texts) < 2:
+        return found
+    lowered = [t.lower() for t in texts]
+    return [p for p in found if " " in p or sum(p.lower() in t for t in lowered) >= 2]
 
 
 def key_phrases(candidates: Sequence[str], vectors: np.ndarray, centre: np.ndarray, top_n: int = 3) -> list[str]:
