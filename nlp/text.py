@@ -72,3 +72,32 @@ def neutralise_formula(value: str) -> str:
     if value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+_BULLET = re.compile(r"^[\s\-–—•*·>]+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ\"„])")
+_ABBREVIATIONS = {"ca.", "bzw.", "evtl.", "ggf.", "nr.", "str.", "bspw.", "inkl.", "vgl.", "max.", "min.", "mind.", "tel."}
+
+
+def summary_sentence(text: str, max_chars: int = 200) -> str:
+    """One sentence from a note: its first sentence, without list marks, at most ``max_chars`` long.
+
+    Notes are stored pseudonymised (see :mod:`nlp.pseudonymize`), so a sentence
+    from a stored note is too.
+
+    >>> summary_sentence("- Zu wenig Kitaplätze in Nord.  Eltern warten ein Jahr.")
+    'Zu wenig Kitaplätze in Nord.'
+    """
+    cleaned = _BULLET.sub("", " ".join(text.split()))
+    sentence = cleaned
+    for end in _SENTENCE_END.finditer(cleaned):
+        word = cleaned[: end.start()].rsplit(" ", 1)[-1]
+        if "." in word[:-1] or word.lower() in _ABBREVIATIONS:  # "z.B.", "ca." end no sentence
+            continue
+        sentence = cleaned[: end.start()]
+        break
+    sentence = sentence.strip()
+    if len(sentence) > max_chars:
+        cut = sentence[: max_chars - 1].rsplit(" ", 1)[0].rstrip(",;:–- ")
+        sentence = cut + "…"
+    return sentence

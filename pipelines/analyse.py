@@ -32,6 +32,7 @@ from nlp.text import clean_text, text_hash
 from nlp.themes import UNKNOWN_THEME, infer_themes, theme_prototypes, typicality_floor
 from pipelines.errors import InputError, TatenError
 from pipelines.figures import MemberFacts, cluster_figures, concern_stats, rank_clusters
+from pipelines.names import institution_name_words, name_clusters
 from pipelines.resources import Resources
 from pipelines.settings import ClusteringSettings, Settings
 from pipelines.vectors import with_database_vectors
@@ -155,11 +156,14 @@ def analyse_conference(
     with stage("beschreiben"):
         districts = [_districts_of(c, p.districts, resources) for c, p in zip(contributions, processed, strict=True)]
         similarity = _similarity_to_centre(labels, features)
-        clusters = describe_clusters(
-            contributions, labels, similarity, lemmas, themes, districts, _place_words(resources)
-        )
+        place_words = _place_words(resources)
+        clusters = describe_clusters(contributions, labels, similarity, lemmas, themes, districts, place_words)
         clusters = rank_rows(carry_review(clusters, labels, contributions, previous), labels, contributions, settings)
         map_xy = _map_coordinates(themes, features)
+    with stage("benennen"):  # names staff gave stay as they are
+        exclude = place_words | _institution_words(resources)
+        clusters = name_clusters(clusters, labels, similarity, texts, embeddings, themes,
+                                 resources.embedder, resources.nlp, exclude)
     with stage("speichern"):
         assignments = [
             AssignmentRow(
@@ -447,6 +451,20 @@ def _place_words(resources: Resources) -> set[str]:
         if kind in ("name", "variants"):
             words.update(w.lower() for w in entry.replace("-", " ").split())
     return words
+
+
+_INSTITUTION_WORDS: dict[tuple[str, ...], frozenset[str]] = {}
+
+
+def _institution_words(resources: Resources) -> frozenset[str]:
+    """Name words of the gazetteer's entries ("Kita Regenbogen" → "regenbogen"), computed once per gazetteer."""
+    gazetteer = resources.vocab.gazetteer
+    if gazetteer is None:
+        return frozenset()
+    entries = tuple(sorted(gazetteer.entries))
+    if entries not in _INSTITUTION_WORDS:
+        _INSTITUTION_WORDS[entries] = frozenset(institution_name_words(entries, resources.nlp))
+    return _INSTITUTION_WORDS[entries]
 
 
 def _districts_of(contribution: Contribution, detected: Sequence[str], resources: Resources) -> tuple[str, ...]:

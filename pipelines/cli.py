@@ -335,7 +335,9 @@ def _print_concerns(settings: Settings, conference: str, theme: str | None, dist
     for place, c in enumerate(concerns, start=1):
         # Within a theme or district the place there counts; the city-wide rank stays visible.
         rank = str(c.rank) if theme is None and district is None else f"{place} (gesamt {c.rank})"
-        table.add_row(rank, c.theme, c.label, number(c.size), number(c.score), why(c), c.hotspot or "–")
+        # the name, and below it the concern in one sentence from its most central note
+        name = Text(c.label) + (Text("\n" + c.summary, style="dim") if c.summary else Text())
+        table.add_row(rank, c.theme, name, number(c.size), number(c.score), why(c), c.hotspot or "–")
     console.print(table)
     notice = example_notice(settings.nlp, what=(DISTRICTS,))
     if notice:

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from models.queries import COMMITTEE_STATUSES, active_concerns, latest_run_id  # noqa: F401 - re-exported
 from models.records import AnalysisRun, Assignment, Cluster, Contribution
 from models.store import Store
-from nlp.text import neutralise_formula
+from nlp.text import neutralise_formula, summary_sentence
 from pipelines.errors import InputError
 from pipelines.formats import number
 
@@ -49,6 +49,11 @@ class ConcernView:
     hotspot: str | None
     quotes: list[str]
     cluster_id: int
+
+    @property
+    def summary(self) -> str:
+        """The concern in one sentence: from its most central note (stored pseudonymised); "" without one."""
+        return summary_sentence(self.quotes[0]) if self.quotes else ""
 
 
 @dataclass(frozen=True)

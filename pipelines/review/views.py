@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from models.records import Assignment, Cluster, Contribution, ReviewEvent
+from nlp.text import summary_sentence
 
 ACTION_NAMES = {
     "rename": "umbenannt",
@@ -90,6 +91,11 @@ class ClusterView:
     representatives: tuple[MemberView, ...] = ()
     members: tuple[MemberView, ...] = ()
     measure_ids: tuple[int, ...] = ()
+
+    @property
+    def summary(self) -> str:
+        """The concern in one sentence: from its most central note (stored pseudonymised); "" without one."""
+        return summary_sentence(self.representatives[0].text) if self.representatives else ""
 
 
 @dataclass(frozen=True)

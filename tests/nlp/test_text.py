@@ -62,3 +62,20 @@ def test_text_hash_is_stable_and_content_sensitive() -> None:
     # sha256 of the UTF-8 bytes: a fixed value, so hashes survive a restart.
     assert text_hash("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
     assert len(text_hash("Bürger")) == 64
+
+
+def test_summary_sentence_is_the_first_sentence_without_list_marks() -> None:
+    from nlp.text import summary_sentence
+
+    assert summary_sentence("• Zu wenig Kitaplätze in Nord.  Eltern warten ein Jahr.") == "Zu wenig Kitaplätze in Nord."
+    assert summary_sentence("z.B. Busse fahren selten") == "z.B. Busse fahren selten"
+
+
+def test_a_long_summary_sentence_is_cut_at_a_word() -> None:
+    from nlp.text import summary_sentence
+
+    text = "Eltern " + "warten sehr lange " * 30
+    summary = summary_sentence(text, max_chars=60)
+
+    assert len(summary) <= 60 and summary.endswith("…")
+    assert text.startswith(summary[:-1])

@@ -192,6 +192,7 @@ for cluster in clusters:
     st.session_state[card_key] = cluster.id == open_id
     with st.expander(w.cluster_title(cluster), key=card_key, on_change=toggled, args=(cluster.id,)) as card:
         if card.open:  # only the open card is drawn: fast with many clusters, short for the keyboard
+            st.caption(f"Kurz gesagt: {w.md(cluster.summary or '–')}")
             actions(service, cluster)
             members_and_move(service, cluster, [o for o in clusters if o.id != cluster.id], versions)
             w.cluster_facts(cluster)

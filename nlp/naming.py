@@ -1,0 +1,258 @@
+"""Concern names a planner would write, and a one-sentence summary.
+
+A name is made of *key phrases*: noun phrases with their modifiers ("fehlende
+Kitaplätze", "lange Wartezeiten beim Integrationskurs"), taken from the notes
+closest to a cluster's centre and chosen as KeyBERT does with maximal marginal
+relevance (MMR): the phrase nearest the centre first, then phrases that are near
+the centre but not near the ones already chosen.
+
+Part-of-speech tags come from HanTa (Hanover Tagger, STTS tags, German model inside
+the wheel, offline); ``spacy.blank("de")`` only tokenises. Tagging costs about
+2 ms a note, so only the few notes that naming needs are tagged.
+
+Places and institutions stay out of names: the district profile and hotspot show
+them. A phrase is dropped when a word is a proper noun (NE), in quotes, a
+gazetteer word (``exclude``), or a name after an institution noun ("Kita
+*Regenbogen*": two nouns in a row, the second is a name).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+from spacy.language import Language
+
+from nlp.embed import Block, l2_normalise
+
+#: STTS tags as HanTa writes them at ``taglevel=1``.
+ADJECTIVE = "ADJ(A)"
+NOUN = "NN"
+PROPER = "NE"
+PREPOSITION = "APPR"
+PREP_ARTICLE = "APPRART"
+ARTICLE = "ART"
+
+_QUOTES = "\"'„“”‚‘’»«›‹"
+_NOT_A_WORD = re.compile(r"[\d\[\]/@#%&+=<>|]")
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    lemma: str
+    tag: str
+    quoted: bool = False
+
+
+@cache
+def _hanta() -> object:
+    from HanTa import HanoverTagger  # LGPL-3.0, imported only where names are made
+
+    return HanoverTagger.HanoverTagger("morphmodel_ger.pgz")
+
+
+def tag_texts(texts: Sequence[str], nlp: Language) -> list[list[Token]]:
+    """STTS-tagged tokens of each text (spaCy's German tokenizer, HanTa's tags and lemmas).
+
+    A token between quotation marks is marked ``quoted``: quoted words name things.
+    """
+    tagger = _hanta()
+    out = []
+    for text in texts:
+        words = [t.text for t in nlp.make_doc(text) if not t.is_space]
+        tagged = tagger.tag_sent(words, taglevel=1) if words else []  # type: ignore[attr-defined]
+        tokens, inside = [], False
+        for word, lemma, tag in tagged:
+            if word and all(ch in _QUOTES for ch in word):
+                inside = not inside
+                tokens.append(Token(word, lemma, "$(", False))
+                continue
+            tokens.append(Token(word, lemma, tag, inside))
+        out.append(tokens)
+    return out
+
+
+def name_words(tokens: Sequence[Token]) -> set[str]:
+    """Lower-case words that name something: proper nouns, quoted words, a noun right after a noun.
+
+    >>> sorted(name_words([Token("Kita", "Kita", "NN"), Token("Regenbogen", "Regenbogen", "NN")]))
+    ['regenbogen']
+    """
+    out = set()
+    for i, t in enumerate(tokens):
+        after_noun = i > 0 and tokens[i - 1].tag in (NOUN, PROPER) and t.tag in (NOUN, PROPER)
+        if t.tag == PROPER or t.quoted or after_noun:
+            out.add(t.text.lower())
+    return out
+
+
+def noun_phrases(tokens: Sequence[Token], exclude: Collection[str] = ()) -> list[str]:
+    """Noun phrases ``ADJA* NN`` and ``ADJA* NN (APPRART | APPR ART?) ADJA* NN`` of one tagged text.
+
+    A phrase is left out when one of its words names a place or institution (see the
+    module docstring); a bare noun phrase stays even when its attached phrase goes.
+
+    Args:
+        tokens: one text, as :func:`tag_texts` returns it.
+        exclude: lower-case words never to use (gazetteer words).
+
+    Returns:
+        The phrases in text order, each once, as written ("lange Wartezeiten beim Integrationskurs").
+    """
+    names = name_words(tokens) | {w.lower() for w in exclude}
+
+    def ok(t: Token) -> bool:
+        return t.text.lower() not in names and not _NOT_A_WORD.search(t.text) and len(t.text) > 1
+
+    def noun_phrase(i: int) -> int | None:
+        """End (exclusive) of the noun phrase starting at ``i``, or None."""
+        j = i
+        while j < len(tokens) and tokens[j].tag == ADJECTIVE and ok(tokens[j]):
+            j += 1
+        if j < len(tokens) and tokens[j].tag == NOUN and ok(tokens[j]):
+            # a noun followed by a noun is an institution with its name ("Kita Regenbogen")
+            if j + 1 < len(tokens) and tokens[j + 1].tag in (NOUN, PROPER):
+                return None
+            return j + 1
+        return None
+
+    phrases: list[str] = []
+    for i in range(len(tokens)):
+        if i > 0 and tokens[i - 1].tag == ADJECTIVE:
+            continue  # the phrase starts at the first adjective
+        end = noun_phrase(i)
+        if end is None:
+            continue
+        phrases.append(_join(tokens[i:end]))
+        j = end
+        if j < len(tokens) and tokens[j].tag in (PREP_ARTICLE, PREPOSITION):
+            k = j + 1
+            if tokens[j].tag == PREPOSITION and k < len(tokens) and tokens[k].tag == ARTICLE:
+                k += 1
+            tail = noun_phrase(k) if k < len(tokens) else None
+            if tail is not None:
+                phrases.append(_join(tokens[i:tail]))
+    return list(dict.fromkeys(phrases))
+
+
+def _join(tokens: Sequence[Token]) -> str:
+    """The phrase as written; an adjective starts lower-case (it is capitalised only at a sentence's start)."""
+    words = [t.text.lower() if t.tag == ADJECTIVE and not t.text.isupper() else t.text for t in tokens[:1]]
+    return " ".join(words + [t.text for t in tokens[1:]])
+
+
+def embedding_features(vectors: np.ndarray, blocks: Sequence[Block], reference: np.ndarray) -> np.ndarray:
+    """Vectors in the clustering's embedding space: each block centred on ``reference`` where asked.
+
+    As :func:`nlp.features.build_features` without the lexical block, but the mean
+    that centred blocks subtract comes from ``reference`` (the notes of the group),
+    so phrases and names land in the same space as the notes they describe.
+
+    Args:
+        vectors: (m, d) raw vectors of one embedder.
+        reference: (n, d) raw vectors of the group's notes.
+
+    Returns:
+        (m, d') float32, rows of unit length.
+    """
+    parts = []
+    for block in blocks:
+        part = vectors[:, block.start : block.stop].astype(np.float32)
+        if block.center and len(reference):
+            part = part - reference[:, block.start : block.stop].astype(np.float32).mean(axis=0, keepdims=True)
+        parts.append(l2_normalise(part) * np.sqrt(block.weight))
+    return l2_normalise(np.hstack(parts))
+
+
+def mmr(candidates: np.ndarray, centre: np.ndarray, top_n: int = 3, diversity: float = 0.5,
+        duplicate: float = 0.85) -> list[int]:
+    """Maximal marginal relevance: indices of up to ``top_n`` candidates, best first.
+
+    The first is the candidate nearest ``centre``; each next one maximises
+    ``(1 - diversity) · sim(candidate, centre) - diversity · max sim(candidate, chosen)``.
+    A candidate at cosine ``duplicate`` or more to a chosen one is never taken.
+    Ties go to the lower index, so the same input gives the same choice.
+
+    Args:
+        candidates: (m, d) unit-length vectors.
+        centre: (d,) unit-length centre of the cluster.
+    """
+    if not len(candidates):
+        return []
+    relevance = candidates @ centre
+    pairwise = candidates @ candidates.T
+    chosen = [int(np.argmax(relevance))]
+    while len(chosen) < min(top_n, len(candidates)):
+        redundancy = pairwise[:, chosen].max(axis=1)
+        score = (1 - diversity) * relevance - diversity * redundancy
+        score[chosen] = -np.inf
+        score[redundancy >= duplicate] = -np.inf
+        best = int(np.argmax(score))
+        if not np.isfinite(score[best]):
+            break
+        chosen.append(best)
+    return chosen
+
+
+def concern_name(phrases: Sequence[str]) -> str:
+    """A name from key phrases, the first capitalised: ``["lange Wartezeiten"]`` → "Lange Wartezeiten".
+
+    >>> concern_name(["fehlende Kitaplätze", "lange Wartezeiten"])
+    'Fehlende Kitaplätze und lange Wartezeiten'
+    """
+    if not phrases:
+        return ""
+    name = " und ".join(phrases)
+    return name[:1].upper() + name[1:]
+
+
+def candidate_phrases(texts: Sequence[str], nlp: Language, exclude: Collection[str] = ()) -> list[str]:
+    """The noun phrases of ``texts``, each once, in text order (see :func:`noun_phrases`).
+
+    A bare noun ("Jahr", "Bitte") counts only when at least two of ``texts`` use it:
+    alone it names a concern only when people share it; a noun with its modifiers
+    says enough from one note.
+    """
+    found = list(dict.fromkeys(p for tokens in tag_texts(texts, nlp) for p in noun_phrases(tokens, exclude)))
+    if len(texts) < 2:
+        return found
+    lowered = [t.lower() for t in texts]
+    return [p for p in found if " " in p or sum(p.lower() in t for t in lowered) >= 2]
+
+
+def key_phrases(candidates: Sequence[str], vectors: np.ndarray, centre: np.ndarray, top_n: int = 3) -> list[str]:
+    """Key phrases of one cluster: ``candidates`` chosen by closeness to ``centre`` with MMR.
+
+    Args:
+        candidates: (m,) noun phrases of the cluster's most central notes.
+        vectors: (m, d') their unit-length vectors, in the space of ``centre``.
+        centre: (d',) unit-length centre of the cluster.
+    """
+    return [candidates[i] for i in mmr(vectors, centre, top_n=top_n)]
+
+
+def name_top1(names: np.ndarray, centres: np.ndarray, groups: Sequence[str]) -> float:
+    """Share of clusters whose name is nearest to its own centre among the centres of its group.
+
+    A name that says what its cluster is about lies closer to that cluster than to
+    the other concerns of its theme. Ties count against the name.
+
+    Args:
+        names: (k, d) unit-length vectors of the names, row i naming cluster i.
+        centres: (k, d) unit-length cluster centres in the same space.
+        groups: (k,) the theme of each cluster; clusters compete only within a theme.
+    """
+    groups = np.asarray(groups)
+    if not len(groups):
+        return float("nan")
+    hits = 0
+    for i in range(len(groups)):
+        rivals = np.flatnonzero(groups == groups[i])
+        sims = centres[rivals] @ names[i]
+        own = float(names[i] @ centres[i])
+        hits += int(all(s < own for j, s in zip(rivals, sims, strict=True) if j != i))
+    return hits / len(groups)

@@ -1,0 +1,134 @@
+"""Concern names: noun phrases from HanTa's tags, names of places and institutions left out, MMR, the guard."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import spacy
+
+from nlp.embed import Block, l2_normalise
+from nlp.naming import (
+    Token,
+    concern_name,
+    embedding_features,
+    key_phrases,
+    mmr,
+    name_top1,
+    name_words,
+    noun_phrases,
+    tag_texts,
+)
+
+
+@pytest.fixture(scope="module")
+def nlp() -> spacy.language.Language:
+    return spacy.blank("de")
+
+
+def phrases(text: str, nlp: spacy.language.Language, exclude: set[str] | None = None) -> list[str]:
+    return noun_phrases(tag_texts([text], nlp)[0], exclude or set())
+
+
+def test_noun_phrases_keep_their_modifiers_and_attached_phrase(nlp: spacy.language.Language) -> None:
+    assert phrases("Lange Wartezeiten beim Integrationskurs", nlp) == [
+        "lange Wartezeiten", "lange Wartezeiten beim Integrationskurs", "Integrationskurs",
+    ]
+    found = phrases("Fehlende Kitaplätze für Kinder unter drei Jahren", nlp)
+    assert found[:2] == ["fehlende Kitaplätze", "fehlende Kitaplätze für Kinder"]
+
+
+def test_tags_come_from_hanta(nlp: spacy.language.Language) -> None:
+    tags = [(t.text, t.tag) for t in tag_texts(["Lange Wartezeiten beim Integrationskurs"], nlp)[0]]
+
+    assert tags == [("Lange", "ADJ(A)"), ("Wartezeiten", "NN"), ("beim", "APPRART"), ("Integrationskurs", "NN")]
+
+
+def test_institution_names_quotes_and_places_stay_out(nlp: spacy.language.Language) -> None:
+    found = phrases("Es fehlen Kitaplätze in der Kita Regenbogen in Nord-Düren.", nlp, {"nord-düren"})
+    assert found == ["Kitaplätze"]  # "Kita Regenbogen" is an institution with its name, Nord-Düren a place
+
+    quoted = phrases("Der Jugendtreff „Sonnenschein“ hat zu wenig Personal.", nlp)
+    assert not any("Sonnenschein" in p for p in quoted)
+    assert "Personal" in quoted
+
+    gazetteer = phrases("Im Kunterbunt gibt es keine freien Plätze mehr.", nlp, {"kunterbunt"})
+    assert gazetteer == ["freien Plätze"]
+
+    person = phrases("Herr Schmidt vom Jugendamt sagt, die Busverbindung nach Merken ist schlecht.", nlp, {"merken"})
+    assert not any("Schmidt" in p or "Merken" in p or "Herr" in p for p in person)
+    assert "Busverbindung" in person
+
+
+def test_a_noun_right_after_a_noun_is_a_name() -> None:
+    tokens = [Token("Kita", "Kita", "NN"), Token("Pusteblume", "Pusteblume", "NN"), Token("schließt", "schließen", "VV(FIN)")]
+
+    assert name_words(tokens) == {"pusteblume"}
+    assert noun_phrases(tokens) == []
+
+
+def test_mmr_takes_the_nearest_first_and_never_a_near_duplicate() -> None:
+    centre = l2_normalise(np.array([[1.0, -0.1, 0.1]]))[0]
+    candidates = l2_normalise(np.array([
+        [1.0, 0.0, 0.0],   # nearest to the centre
+        [0.99, 0.05, 0.0],  # nearly the same as the first
+        [0.5, 0.0, 0.86],  # farther, but says something else
+        [0.5, 0.86, 0.0],
+    ]))
+
+    chosen = mmr(candidates, centre, top_n=3)
+
+    assert chosen[0] == 0
+    assert 1 not in chosen
+    assert sorted(chosen[1:]) == [2, 3]
+    pairwise = candidates[chosen] @ candidates[chosen].T
+    assert pairwise[~np.eye(len(chosen), dtype=bool)].max() < 0.85
+
+
+def test_mmr_stops_when_only_duplicates_are_left() -> None:
+    candidates = l2_normalise(np.array([[1.0, 0.0], [0.999, 0.01], [0.998, 0.02]]))
+
+    assert mmr(candidates, candidates[0], top_n=3) == [0]
+    assert mmr(np.zeros((0, 2)), np.array([1.0, 0.0])) == []
+
+
+def test_key_phrases_follow_the_vectors() -> None:
+    vectors = l2_normalise(np.array([[0.0, 1.0], [1.0, 0.0], [0.7, 0.7]]))
+
+    assert key_phrases(["Hundekot", "Spielplatz", "Bolzplatz"], vectors, np.array([1.0, 0.0]), top_n=1) == ["Spielplatz"]
+
+
+def test_concern_name_is_capitalised_and_joins_two_phrases() -> None:
+    assert concern_name(["fehlende Kitaplätze"]) == "Fehlende Kitaplätze"
+    assert concern_name(["lange Wartezeiten", "Sprachkurse"]) == "Lange Wartezeiten und Sprachkurse"
+    assert concern_name([]) == ""
+
+
+def test_embedding_features_centre_only_centred_blocks_on_the_reference() -> None:
+    blocks = [Block("a", 0, 2), Block("b", 2, 4, center=True)]
+    reference = np.array([[1.0, 0.0, 1.0, 1.0], [0.0, 1.0, 1.0, 0.0]])
+    vector = np.array([[1.0, 0.0, 1.0, 1.5]])
+
+    out = embedding_features(vector, blocks, reference)
+
+    # block b minus the reference mean (1.0, 0.5) is (0, 1); block a stays (1, 0)
+    assert out[0] == pytest.approx(np.array([1.0, 0.0, 0.0, 1.0]) / np.sqrt(2))
+
+
+def test_name_top1_counts_names_nearest_their_own_centre_within_their_theme() -> None:
+    centres = np.eye(4)
+    names = l2_normalise(np.array([
+        [0.9, 0.1, 0.0, 0.0],  # theme A, nearest its own (0): hit
+        [0.8, 0.6, 0.0, 0.0],  # theme A, nearer cluster 0 than its own (1): miss
+        [0.0, 0.0, 0.6, 0.8],  # theme B: nearer cluster 3 of its own theme: miss
+        [0.9, 0.0, 0.0, 0.3],  # theme B: cluster 0 is nearer but in theme A: hit
+    ]))
+
+    assert name_top1(names, centres, ["A", "A", "B", "B"]) == pytest.approx(0.5)
+    assert name_top1(centres, centres, ["A", "A", "B", "B"]) == 1.0
+
+
+def test_name_top1_counts_a_tie_against_the_name() -> None:
+    centres = np.eye(2)
+    names = l2_normalise(np.array([[1.0, 1.0], [0.0, 1.0]]))
+
+    assert name_top1(names, centres, ["A", "A"]) == pytest.approx(0.5)
