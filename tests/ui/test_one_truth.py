@@ -145,7 +145,11 @@ def test_every_view_shows_the_same_concerns_and_counts_after_review(
 
     # command line: concerns and export
     rows = _cli_rows(cli("concerns", "--conference", CONFERENCE, "--top", "100"))
-    assert [(int(r[0]), r[2], int(r[3])) for r in rows] == ranked
+    # the Anliegen cell holds the name and, under it, the one-sentence summary
+    summaries = {c.id: c.summary for c in overview.top}
+    assert all(summaries.values()), "every concern has a summary sentence"
+    shown = [(c.rank, " ".join(f"{c.label} {summaries[c.id]}".split()), c.size) for c in concerns]
+    assert [(int(r[0]), " ".join(r[2].split()), int(r[3])) for r in rows] == shown
     json_out, csv_out = tmp_path / "export.json", tmp_path / "export.csv"
     assert f"{len(ids)} Anliegen" in cli("export", "--conference", CONFERENCE, "--out", str(json_out))
     assert f"{len(ids)} Anliegen" in cli("export", "--conference", CONFERENCE, "--out", str(csv_out))
