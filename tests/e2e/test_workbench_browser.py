@@ -165,6 +165,18 @@ def choose_option(page: Any, scope: Any, label: str, option: str) -> None:
     page.keyboard.press("Escape")  # a multiselect keeps its list open
 
 
+def click_when_settled(page: Any, target: Any) -> None:
+    """Click ``target`` once Streamlit is idle; a rerun that redraws it mid-click gets another try."""
+    for attempt in range(3):
+        settle(page)
+        try:
+            target.click(timeout=5_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+
+
 def type_text(field: Any, text: str) -> None:
     """Type into a text input and commit it with Enter (Streamlit sends the value on Enter or blur)."""
     field.fill(text)
@@ -239,7 +251,7 @@ def test_review_flow_in_the_browser_survives_a_reload(
         corner = table.bounding_box()
         page.mouse.click(corner["x"] + 18, corner["y"] + 35 + 34)  # the first row's tick box
         settle(page)
-        box.get_by_role("radio", name=NEW_LABEL, exact=False).click()
+        click_when_settled(page, box.get_by_role("radio", name=NEW_LABEL, exact=False))
         settle(page)
         box.get_by_role("button", name="Verschieben", exact=True).click()
         see(page, f"Beitrag verschoben nach „{NEW_LABEL}“")
