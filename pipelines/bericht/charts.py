@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib
 
@@ -73,22 +74,27 @@ def heatmap_chart(bericht: Bericht, kind: str = "svg") -> Chart | None:
     grid = [[bericht.heatmap.get(t, {}).get(d, 0) for d in districts] for t in themes]
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(max(5.0, 0.55 * len(districts) + 2.5), 0.45 * len(themes) + 1.8))
-        image = ax.imshow(grid, cmap="Blues", aspect="auto")
-        ax.set_xticks(range(len(districts)), [_short(d) for d in districts], rotation=45, ha="right")
-        ax.set_yticks(range(len(themes)), [_short(t) for t in themes])
-        peak = max(max(row) for row in grid) or 1
-        for i, row in enumerate(grid):
-            for j, value in enumerate(row):
-                if value:
-                    ax.text(j, i, str(value), ha="center", va="center", fontsize=7,
-                            color="white" if value > peak / 2 else "black")
-        fig.colorbar(image, ax=ax, label="Beiträge")
-        fig.tight_layout()
+        _draw_heatmap(fig, ax, grid, districts, [_short(t) for t in themes])
         busiest = sorted(((v, t, d) for t, row in zip(themes, grid) for d, v in zip(districts, row) if v),
                          reverse=True)[:5]
         alt = ("Heatmap Themen mal Sozialräume: wie viele Beiträge je Thema einen Sozialraum nennen. Am häufigsten: "
                + "; ".join(f"{t} in {d}: {number(v)}" for v, t, d in busiest))
         return _render(fig, alt, 16.0, kind)
+
+
+def _draw_heatmap(fig: Any, ax: Any, grid: list[list[int]], districts: list[str], rows: list[str]) -> None:
+    """Counts as a blue grid, districts across, ``rows`` down, each non-zero cell labelled."""
+    image = ax.imshow(grid, cmap="Blues", aspect="auto")
+    ax.set_xticks(range(len(districts)), [_short(d) for d in districts], rotation=45, ha="right")
+    ax.set_yticks(range(len(rows)), rows)
+    peak = max(max(row) for row in grid) or 1
+    for i, row in enumerate(grid):
+        for j, value in enumerate(row):
+            if value:
+                ax.text(j, i, str(value), ha="center", va="center", fontsize=7,
+                        color="white" if value > peak / 2 else "black")
+    fig.colorbar(image, ax=ax, label="Beiträge")
+    fig.tight_layout()
 
 
 def theme_heatmap_chart(theme: str, concerns: list[ConcernItem], kind: str = "svg") -> Chart | None:
@@ -103,17 +109,7 @@ def theme_heatmap_chart(theme: str, concerns: list[ConcernItem], kind: str = "sv
     grid = [[c.districts.get(d, 0) for d in districts] for c in concerns]
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(max(5.0, 0.5 * len(districts) + 3.5), 0.45 * len(concerns) + 1.8))
-        image = ax.imshow(grid, cmap="Blues", aspect="auto")
-        ax.set_xticks(range(len(districts)), [_short(d) for d in districts], rotation=45, ha="right")
-        ax.set_yticks(range(len(concerns)), [f"{c.theme_rank}. {_short(c.label)}" for c in concerns])
-        peak = max(max(row) for row in grid) or 1
-        for i, row in enumerate(grid):
-            for j, value in enumerate(row):
-                if value:
-                    ax.text(j, i, str(value), ha="center", va="center", fontsize=7,
-                            color="white" if value > peak / 2 else "black")
-        fig.colorbar(image, ax=ax, label="Beiträge")
-        fig.tight_layout()
+        _draw_heatmap(fig, ax, grid, districts, [f"{c.theme_rank}. {_short(c.label)}" for c in concerns])
         alt = (f"Heatmap {theme}: die wichtigsten Anliegen mal Sozialräume. "
                + "; ".join(f"{c.label}: " + (", ".join(f"{d} {number(n)}" for d, n in sorted(
                    c.districts.items(), key=lambda x: -x[1])[:3]) or "kein Sozialraum genannt") for c in concerns))
