@@ -13,6 +13,7 @@ centroids:
    one left over is a *split* of its earlier concern, an earlier one left over was
    *merged* into the current concern.
 
+Concerns of different groups (themes) are never linked: a concern continues within its theme.
 Both sides are taken in the order of their keys before the assignment, so the
 result does not depend on the order the concerns come in (ties included).
 """
@@ -87,6 +88,8 @@ def match_concerns(
     current_keys: Sequence[str] | None = None,
     forced: Collection[tuple[int, int]] = (),
     refused: Collection[tuple[int, int]] = (),
+    previous_groups: Sequence[str] | None = None,
+    current_groups: Sequence[str] | None = None,
 ) -> Matches:
     """Match current concerns to earlier ones, one-to-one, then find splits and merges.
 
@@ -101,6 +104,8 @@ def match_concerns(
         forced: (previous row, current row) pairs staff set: they are matches
             whatever their similarity, and take both rows out of the assignment.
         refused: pairs staff rejected: never linked.
+        previous_groups, current_groups: e.g. the theme of each row; only rows of the
+            same group are linked (``forced`` pairs excepted). Default: one group.
 
     Returns:
         :class:`Matches`, row numbers in the given order.
@@ -112,6 +117,8 @@ def match_concerns(
     c_order = _order(current_keys, c)
     sims = np.asarray(previous, dtype=np.float64) @ np.asarray(current, dtype=np.float64).T  # (p, c)
     blocked = np.zeros_like(sims, dtype=bool)
+    if previous_groups is not None and current_groups is not None:
+        blocked = np.asarray(previous_groups, dtype=object)[:, None] != np.asarray(current_groups, dtype=object)[None, :]
     for i, j in refused:
         blocked[i, j] = True
     links: list[Link] = []

@@ -20,7 +20,8 @@ from pipelines.resources import Resources
 from pipelines.settings import Settings, load_settings
 
 CONFERENCE = "Kleine Konferenz"
-STAGES = {"laden", "lemmatisieren", "einbetten", "themen", "clustern", "beschreiben", "benennen", "speichern"}
+STAGES = {"laden", "lemmatisieren", "einbetten", "themen", "clustern", "beschreiben", "vergleichen", "benennen",
+          "speichern"}
 
 
 def _import_and_analyse(
