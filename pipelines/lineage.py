@@ -252,7 +252,10 @@ class Lineage:
         if not self.earlier:
             return NEW
         first = min(self.earlier, key=lambda e: (e.date or "", e.conference))
-        sizes = "; ".join(f"{e.year}: {e.size} Beiträge" for e in self.earlier)
+        by_year: dict[str, int] = {}
+        for e in self.earlier:  # a concern may continue several earlier ones (a merge): their notes add up
+            by_year[e.year] = by_year.get(e.year, 0) + e.size
+        sizes = "; ".join(f"{year}: {n} {'Beitrag' if n == 1 else 'Beiträge'}" for year, n in by_year.items())
         return f"{RECURRING} seit {first.year} ({sizes})"
 
     @property

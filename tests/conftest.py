@@ -190,6 +190,30 @@ def small_conference_rows() -> list[dict[str, str]]:
     return [dict(row) for row in SMALL_CONFERENCE_ROWS]
 
 
+# 2024: the Kita and Stromsperren concerns (said in other words), and one that 2026 no longer raises
+EARLIER_CONFERENCE_ROWS = [
+    {"text": text, "table": table, "theme": theme, "round": "1", "district": ""}
+    for text, table, theme in [
+        ("Kita-Plätze fehlen überall", "1", "Bildung"), ("Es fehlen Kita-Plätze für die Kleinen", "2", "Bildung"),
+        ("Kita-Plätze fehlen seit Jahren", "1", "Bildung"), ("Kita-Plätze fehlen, Warteliste voll", "2", "Bildung"),
+        ("Hallenbad geschlossen, Schwimmkurse fallen aus", "1", "Bildung"),
+        ("Schwimmkurse fallen aus, Hallenbad zu", "2", "Bildung"),
+        ("Hallenbad geschlossen, keine Schwimmkurse", "1", "Bildung"),
+        ("Schwimmkurse für Kinder fallen aus, Hallenbad geschlossen", "2", "Bildung"),
+        ("Stromsperren nehmen stark zu", "5", "Einkommen"), ("Stromsperren bei vielen Familien", "6", "Einkommen"),
+        ("Stromsperren bei Familien nehmen zu", "5", "Einkommen"), ("Immer mehr Stromsperren", "6", "Einkommen"),
+    ]
+]
+
+
+
+
+@pytest.fixture
+def earlier_conference_csv(tmp_path: Path) -> Path:
+    """The same city two years before the small conference (import with date 2024-03-20, city Düren)."""
+    return _write_rows_csv(tmp_path / "konferenz_2024.csv", EARLIER_CONFERENCE_ROWS)
+
+
 @pytest.fixture
 def small_conference_csv(tmp_path: Path) -> Path:
     """The small hand-made conference as a semicolon CSV."""

@@ -236,3 +236,30 @@ def test_real_process_prints_one_line_on_stderr_for_a_bad_file(taten_home: Path,
 
     assert done.returncode == 1
     assert done.stderr.splitlines() == ["Fehler: leer.csv: Die Datei ist leer. Bitte eine Datei mit Beiträgen wählen."]
+
+
+def test_concerns_show_new_or_recurring_since_the_earlier_conference_of_the_city(
+    runner: CliRunner, env: dict[str, str], small_conference_csv: Path, tmp_path: Path
+) -> None:
+    earlier = tmp_path / "2024.csv"
+    earlier.write_text("text;table;theme;round\n" + "".join(
+        f"{text};1;Einkommen;1\n" for text in ("Stromsperren nehmen stark zu", "Stromsperren bei vielen Familien",
+                                              "Stromsperren bei Familien nehmen zu", "Immer mehr Stromsperren")),
+        encoding="utf-8")
+    for path, name, date in ((earlier, "Konferenz 2024", "2024-03-20"), (small_conference_csv, CONFERENCE, "2026-03-18")):
+        assert _invoke(runner, env, "import", str(path), "--conference", name, "--date", date,
+                       "--city", "Düren").exit_code == 0
+        assert _invoke(runner, env, "analyse", "--conference", name).exit_code == 0
+
+    shown = _invoke(runner, env, "concerns", "--conference", CONFERENCE, "--theme", "Einkommen")
+    earlier_shown = _invoke(runner, env, "concerns", "--conference", "Konferenz 2024")
+
+    assert shown.exit_code == 0, shown.output
+    lines = shown.stdout.splitlines()
+    header = next(line for line in lines if "Rang" in line)
+    assert "Status" in header
+    strom = next(line for line in lines if "Stromsperren" in line or "Strom" in line)
+    assert "wiederkehrend seit 2024" in shown.stdout and "(2024: 4 Beiträge)" in shown.stdout, shown.stdout
+    assert "neu" in shown.stdout.replace("Wiederkehrende", "")  # the Tafel concern was not raised in 2024
+    assert strom  # the recurring concern is listed in its theme
+    assert "wiederkehrend" not in earlier_shown.stdout.replace("Wiederkehrende", "")

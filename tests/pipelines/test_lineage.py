@@ -4,7 +4,6 @@ re-analysis. Hashing embedder; both databases."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,29 +20,13 @@ from pipelines.review import ClusterView, MeasureInput, ReviewService
 from pipelines.settings import Settings
 
 EARLIER, LATER = "Konferenz 2024", "Konferenz 2026"
-# 2024: the Kita and Stromsperren concerns (said in other words), and one that 2026 no longer raises
-EARLIER_ROWS = [
-    {"text": text, "table": table, "theme": theme, "round": "1", "district": ""}
-    for text, table, theme in [
-        ("Kita-Plätze fehlen überall", "1", "Bildung"), ("Es fehlen Kita-Plätze für die Kleinen", "2", "Bildung"),
-        ("Kita-Plätze fehlen seit Jahren", "1", "Bildung"), ("Kita-Plätze fehlen, Warteliste voll", "2", "Bildung"),
-        ("Hallenbad geschlossen, Schwimmkurse fallen aus", "1", "Bildung"),
-        ("Schwimmkurse fallen aus, Hallenbad zu", "2", "Bildung"),
-        ("Hallenbad geschlossen, keine Schwimmkurse", "1", "Bildung"),
-        ("Schwimmkurse für Kinder fallen aus, Hallenbad geschlossen", "2", "Bildung"),
-        ("Stromsperren nehmen stark zu", "5", "Einkommen"), ("Stromsperren bei vielen Familien", "6", "Einkommen"),
-        ("Stromsperren bei Familien nehmen zu", "5", "Einkommen"), ("Immer mehr Stromsperren", "6", "Einkommen"),
-    ]
-]
-
-
 @pytest.fixture
 def conferences(
-    store: Store, small_conference_csv: Path, tmp_path: Path, write_csv: Callable[..., Path],
-    hashing_resources: Resources, settings: Settings,
+    store: Store, small_conference_csv: Path, earlier_conference_csv: Path, hashing_resources: Resources,
+    settings: Settings,
 ) -> Store:
     """2024 analysed first, then the small conference as 2026 of the same city."""
-    earlier = write_csv(tmp_path / "2024.csv", EARLIER_ROWS)
+    earlier = earlier_conference_csv
     import_files(store, [earlier], EARLIER, hashing_resources.vocab, ImportOptions(date="2024-03-20", city="Düren"))
     analyse_conference(store, EARLIER, hashing_resources, settings)
     import_files(store, [small_conference_csv], LATER, hashing_resources.vocab,
