@@ -548,7 +548,7 @@ def demo_command(
     address: Annotated[str, typer.Option(
         help="Adresse der Werkbank (Standard: nur dieser Rechner).")] = LOOPBACK,
 ) -> None:
-    """Lädt und analysiert die Demo-Konferenz, zeigt die wichtigsten Anliegen und öffnet die Werkbank."""
+    """Lädt und analysiert die Demo-Konferenzen 2024 und 2026, zeigt die wichtigsten Anliegen und öffnet die Werkbank."""
 
     def action() -> None:
         from pipelines.ingest import ImportOptions, import_files
