@@ -20,7 +20,7 @@ result does not depend on the order the concerns come in (ties included).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -144,23 +144,31 @@ def match_concerns(
                 taken_c.add(free_c[k])
     matched_p, matched_c = set(taken_p), set(taken_c)
     loose = (sims >= loose_threshold) & ~blocked
-    for j in c_order:  # a current concern left over that belongs to a matched earlier one: split off
-        if j in matched_c:
-            continue
-        candidates = [i for i in p_order if i in matched_p and loose[i, j]]
-        if candidates:
-            best = max(candidates, key=lambda i: sims[i, j])
-            links.append(Link(best, j, round(float(sims[best, j]), 6), SPLIT))
-    for i in p_order:  # an earlier concern left over that went into a matched current one: merged
-        if i in matched_p:
-            continue
-        candidates = [j for j in c_order if j in matched_c and loose[i, j]]
-        if candidates:
-            best = max(candidates, key=lambda j: sims[i, j])
-            links.append(Link(i, best, round(float(sims[i, best]), 6), MERGE))
+    # a current concern left over that belongs to a matched earlier one: split off from it
+    for j, i, sim in _attach([j for j in c_order if j not in matched_c], [i for i in p_order if i in matched_p],
+                             lambda j, i: loose[i, j], lambda j, i: sims[i, j]):
+        links.append(Link(i, j, sim, SPLIT))
+    # an earlier concern left over that went into a matched current one: merged into it
+    for i, j, sim in _attach([i for i in p_order if i not in matched_p], [j for j in c_order if j in matched_c],
+                             lambda i, j: loose[i, j], lambda i, j: sims[i, j]):
+        links.append(Link(i, j, sim, MERGE))
     kinds = {MATCH: 0, SPLIT: 1, MERGE: 2}
     links.sort(key=lambda link: (kinds[link.kind], -link.similarity, link.previous, link.current))
     return Matches(tuple(links), p, c)
+
+
+def _attach(
+    leftovers: Sequence[int], partners: Sequence[int], admits: Callable[[int, int], bool],
+    similarity: Callable[[int, int], float],
+) -> list[tuple[int, int, float]]:
+    """Each leftover row's most similar admitted partner (the first in ``partners`` order on a tie)."""
+    out = []
+    for x in leftovers:
+        candidates = [y for y in partners if admits(x, y)]
+        if candidates:
+            best = max(candidates, key=lambda y: similarity(x, y))
+            out.append((x, best, round(float(similarity(x, best)), 6)))
+    return out
 
 
 def _order(keys: Sequence[str] | None, n: int) -> list[int]:
