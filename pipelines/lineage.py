@@ -105,12 +105,14 @@ def earlier_concerns(store: Store, conference_id: int) -> EarlierConcerns | None
 
 
 def staff_decisions(store: Store, conference_id: int) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
-    """(set, rejected) pairs of (earlier concern key, concern key) that staff decided on this conference's links."""
+    """(set, rejected) pairs of (earlier concern key, concern key) that staff decided on the links of the
+    conference's latest run (each analysis carries the decisions into its own links, so the latest holds them all)."""
     forced: set[tuple[str, str]] = set()
     refused: set[tuple[str, str]] = set()
     with store.transaction() as session:
-        for link in session.scalars(select(ConcernLink).where(
-                ConcernLink.conference_id == conference_id,
+        run_id = latest_run_id(session, conference_id)
+        for link in session.scalars(select(ConcernLink).join(Cluster, Cluster.id == ConcernLink.cluster_id).where(
+                Cluster.run_id == run_id,
                 or_(ConcernLink.source == "staff", ConcernLink.confirmed.is_(True), ConcernLink.rejected.is_(True)))
                 .order_by(ConcernLink.id)):
             pair = (link.previous_concern_key or "", link.concern_key or "")
@@ -348,11 +350,14 @@ def vanished_concerns(session: Session, conference_id: int, run_id: int) -> list
         return []
     earlier_run = latest_run_id(session, earlier.id)
     clusters = active_concerns(session, earlier_run)
-    continued = set(session.scalars(
-        select(ConcernLink.previous_cluster_id).join(Cluster, Cluster.id == ConcernLink.cluster_id)
-        .where(Cluster.run_id == run_id, ConcernLink.rejected.is_(False))))
+    continued = session.execute(
+        select(ConcernLink.previous_cluster_id, ConcernLink.previous_concern_key)
+        .join(Cluster, Cluster.id == ConcernLink.cluster_id)
+        .where(Cluster.run_id == run_id, ConcernLink.rejected.is_(False))).all()
+    # by id, or by concern key when the earlier conference was analysed again since
+    ids, keys = {i for i, _ in continued}, {k for _, k in continued if k}
     measures = _measures(session, [c.id for c in clusters])
-    gone = [c for c in clusters if c.id not in continued]
+    gone = [c for c in clusters if c.id not in ids and c.concern_key not in keys]
     return [VanishedConcern(c.id, earlier.name, earlier.date, c.label, c.theme, c.size, measures.get(c.id, ()))
             for c in sorted(gone, key=lambda c: (-c.size, c.rank, c.id))]
 

@@ -263,3 +263,31 @@ def test_concerns_show_new_or_recurring_since_the_earlier_conference_of_the_city
     assert "neu" in shown.stdout.replace("Wiederkehrende", "")  # the Tafel concern was not raised in 2024
     assert strom  # the recurring concern is listed in its theme
     assert "wiederkehrend" not in earlier_shown.stdout.replace("Wiederkehrende", "")
+
+
+def test_demo_loads_2024_then_2026_and_enters_the_2024_measures_once(
+    runner: CliRunner, env: dict[str, str], taten_home: Path
+) -> None:
+    first = _invoke(runner, env, "demo", "--no-ui")
+    second = _invoke(runner, env, "demo", "--no-ui")
+
+    assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
+    assert "Frühere Demo-Konferenz (2024): 304 neue Beiträge" in first.stdout
+    assert "(304 bereits vorhanden)" in second.stdout
+    from pipelines.cli import DEMO_CONFERENCE, DEMO_EARLIER_CONFERENCE
+    from pipelines.review import ReviewService
+
+    store = Store(f"sqlite:///{taten_home / 'taten.sqlite'}")
+    try:
+        earlier = ReviewService(store, DEMO_EARLIER_CONFERENCE, "x")
+        measures = earlier.measures()
+        assert sorted((m.title, m.status) for m in measures) == [
+            ("Schulschwimmen in Nachbarbädern mit Bustransfer", "umgesetzt"),
+            ("Schulsozialarbeit an Grundschulen entfristen", "in Umsetzung"),
+            ("Spielplätze in Nord-Düren sanieren", "umgesetzt"),
+        ]
+        assert all(m.cluster_ids for m in measures), "each measure still points at its concern after a re-analysis"
+        later = ReviewService(store, DEMO_CONFERENCE, "x")
+        assert any(lineage.earlier for lineage in later.lineage().values())
+    finally:
+        store.close()

@@ -151,3 +151,9 @@ def test_staff_decisions_on_links_survive_a_reanalysis(
         links = list(session.scalars(select(ConcernLink).where(ConcernLink.cluster_id == kita.id)))
         assert [(link.rejected, link.confirmed) for link in links] == [(True, False)]
         assert session.scalar(select(ReviewEvent.id).where(ReviewEvent.action == "link_reject")) is not None
+
+    # staff change their mind: the latest decision is the one the next analysis keeps
+    again.confirm_link(lineage[kita.id].rejected[0].link_id)
+    third = _analyse(conferences, hashing_resources, settings)
+    kita = _holding(third, "Kita-Plätze fehlen dringend")
+    assert third.lineage()[kita.id].status == RECURRING and third.lineage()[kita.id].earlier[0].confirmed

@@ -10,6 +10,10 @@ proposed them (:data:`pipelines.report.COMMITTEE_STATUSES`), with priority,
 description, responsible office and cost. A theme with fewer than
 :data:`MIN_CONCERNS_FOR_CHART` concerns gets no chart: its list says it all.
 
+Each concern says whether it is new or was raised at the city's earlier
+conference, and which measures were decided for it then ("Wiederkehrend trotz
+Maßnahme …"); the earlier concerns nobody raised again close the page.
+
 Printed from the browser, the page drops the sidebar and the filters (see
 :mod:`ui.chrome`) and keeps every theme and measure.
 """

@@ -11,6 +11,11 @@ one that was chosen. Inside a card the actions come first, so the keyboard
 reaches "Neuer Name" right after the card's title. Moving a note: tick its row in
 the table, pick the target cluster, "Verschieben". Typed but unsaved input (a new
 name, a split, a merge) is kept for the session, also while its card is closed.
+
+Where the city held an earlier conference, each card says whether the concern is
+"neu" or "wiederkehrend" (and what was decided for it then), lists the earlier
+concerns it was linked to, and lets staff confirm or reject a link or set the
+earlier concern by hand (:mod:`pipelines.lineage`).
 """
 
 from __future__ import annotations
