@@ -64,6 +64,15 @@ def city_data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def e5_dir() -> Path:
+    """The converted multilingual-e5-small of the default embedding, for `slow` tests with the real model."""
+    folder = REPO / ".taten" / "models" / "multilingual-e5-small"
+    if not (folder / "modules.json").exists():
+        pytest.fail("multilingual-e5-small is not converted; run `make test` (it runs `taten setup`)")
+    return folder
+
+
+@pytest.fixture(scope="session")
 def hashing_resources() -> Resources:
     return build_resources(load_settings(embedding={"model": "hashing"}), embedder=HashingEmbedder())
 

@@ -32,16 +32,12 @@ from pipelines.settings import load_settings
 from pipelines.vectors import with_database_vectors
 
 pytestmark = pytest.mark.slow
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    e5 = REPO / ".taten" / "models" / "multilingual-e5-small"
-    if not (e5 / "modules.json").exists():
-        pytest.fail("multilingual-e5-small is not converted; run `make test` (it runs `taten setup`)")
+def demo_store(tmp_path_factory: pytest.TempPathFactory, e5_dir: Path) -> Store:
     home = tmp_path_factory.mktemp("lineage-demo")
-    env = {"TATEN_HOME": str(home), "TATEN_EMBEDDING__E5_DIR": str(e5)}
+    env = {"TATEN_HOME": str(home), "TATEN_EMBEDDING__E5_DIR": str(e5_dir)}
     result = CliRunner().invoke(app, ["demo", "--no-ui"], env=env, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "Frühere Demo-Konferenz (2024): 304 neue Beiträge" in result.stdout
