@@ -113,6 +113,10 @@ def test_staff_reject_confirm_and_set_links_audited_idempotent_and_undoable(
     service.undo_last()
     assert service.lineage()[kita.id].status == RECURRING
     assert service.cluster(kita.id).breakdown["conferences"] > 0
+    service.redo_last()
+    assert service.lineage()[kita.id].status == NEW
+    service.undo_last()
+    assert service.lineage()[kita.id].status == RECURRING
 
     confirmed = service.confirm_link(link.link_id)
     assert confirmed.id == kita.id and service.lineage()[kita.id].earlier[0].confirmed
