@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session
 
-from models.records import AnalysisRun, Cluster, Measure
+from models.records import AnalysisRun, Cluster, ConcernLink, Measure
 
 
 
@@ -134,3 +134,29 @@ def register_measures(session: Session, conference_id: int) -> list[Measure]:
     """Every measure of a conference, rejected ones included, oldest first: the register as a whole
     (its export, the tree of parent and child measures and their progress)."""
     return list(session.scalars(select(Measure).where(Measure.conference_id == conference_id).order_by(Measure.id)))
+
+
+def linked_conferences(session: Session, cluster_ids: Sequence[int]) -> dict[int, int]:
+    """At how many conferences each cluster's concern was raised: 1, plus the most of any earlier
+    concern it continues (``concern_link``, rejected links left out). The ranking's "conferences" term."""
+    out: dict[int, int] = {}
+
+    def count(ids: list[int], seen: frozenset[int]) -> dict[int, int]:
+        found: dict[int, int] = {i: 1 for i in ids}
+        if not ids:
+            return found
+        earlier: dict[int, list[int]] = {}
+        for cluster_id, previous_id in session.execute(
+            select(ConcernLink.cluster_id, ConcernLink.previous_cluster_id)
+            .where(ConcernLink.cluster_id.in_(ids), ConcernLink.rejected.is_(False))
+        ):
+            if previous_id not in seen:
+                earlier.setdefault(cluster_id, []).append(previous_id)
+        wanted = sorted({p for ps in earlier.values() for p in ps})
+        deeper = count(wanted, seen | frozenset(ids)) if wanted else {}
+        for cluster_id, previous in earlier.items():
+            found[cluster_id] = 1 + max(deeper.get(p, 1) for p in previous)
+        return found
+
+    out.update(count(list(cluster_ids), frozenset()))
+    return out

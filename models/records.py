@@ -6,6 +6,7 @@ AnalysisRun ─< Assignment >─ Contribution   (per-run NLP results and cluster
 Conference ─< Measure >─< Cluster           (via MeasureSource)
 Measure ─< Measure                           (parent and child measures)
 Conference ─< ReviewEvent                   (audit log of staff decisions)
+Cluster ─< ConcernLink >─ Cluster             (a concern continuing one of an earlier conference)
 Embedding                                   (sentence vectors by model id and text hash)
 
 Lists and mappings (keywords, profiles, score breakdowns) are JSON columns, so the
@@ -265,3 +266,31 @@ class Embedding(Base):
     dim: Mapped[int] = mapped_column(Integer)
     vector: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ConcernLink(Base):
+    """A concern of a conference that continues a concern of an earlier conference of the same city.
+
+    ``kind``: "match" (one-to-one), "split" (one of several the earlier concern split
+    into) or "merge" (one of several earlier concerns this one took in). ``source``:
+    "auto" (the analysis found it) or "staff" (set by hand). Staff decisions are
+    ``confirmed`` or ``rejected``; a rejected link stays for the audit log and the
+    next analysis, and counts for nothing. The concern keys let a re-analysis carry
+    the decisions over to the clusters that continue these.
+    """
+
+    __tablename__ = "concern_link"
+    __table_args__ = (UniqueConstraint("cluster_id", "previous_cluster_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conference.id", ondelete="CASCADE"), index=True)
+    cluster_id: Mapped[int] = mapped_column(ForeignKey("cluster.id", ondelete="CASCADE"), index=True)
+    previous_cluster_id: Mapped[int] = mapped_column(ForeignKey("cluster.id", ondelete="CASCADE"), index=True)
+    previous_conference_id: Mapped[int] = mapped_column(ForeignKey("conference.id", ondelete="CASCADE"))
+    concern_key: Mapped[str | None] = mapped_column(String(36))
+    previous_concern_key: Mapped[str | None] = mapped_column(String(36))
+    similarity: Mapped[float] = mapped_column(Float)
+    kind: Mapped[str] = mapped_column(String(10))
+    source: Mapped[str] = mapped_column(String(10), default="auto")
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    rejected: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -72,6 +72,28 @@ class ClusterRow:
 
 
 @dataclass(frozen=True)
+class LinkRow:
+    """A concern of the run (run-local ``cluster_key``) continuing a cluster of an earlier conference."""
+
+    cluster_key: int
+    previous_cluster_id: int
+    previous_conference_id: int
+    concern_key: str | None
+    previous_concern_key: str | None
+    similarity: float
+    kind: str
+    source: str = "auto"
+    confirmed: bool = False
+    rejected: bool = False
+
+    def columns(self) -> dict[str, Any]:
+        """concern_link columns without ``conference_id`` and ``cluster_id`` (the store sets them)."""
+        values = asdict(self)
+        del values["cluster_key"]
+        return values
+
+
+@dataclass(frozen=True)
 class AssignmentRow:
     """Per-run analysis of one contribution; ``cluster_key`` None: unclustered."""
 

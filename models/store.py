@@ -32,6 +32,7 @@ from models.records import (
     AnalysisRun,
     Assignment,
     Cluster,
+    ConcernLink,
     Conference,
     Contribution,
     Embedding,
@@ -39,7 +40,7 @@ from models.records import (
     MeasureSource,
     utcnow,
 )
-from models.rows import AssignmentRow, ClusterRow, RunRow
+from models.rows import AssignmentRow, ClusterRow, LinkRow, RunRow
 from models.storage_errors import sqlite_path, storage_error
 
 logger = logging.getLogger(__name__)
@@ -227,6 +228,7 @@ class Store:
         run: RunRow,
         clusters: Sequence[ClusterRow],
         assignments: Iterable[AssignmentRow],
+        links: Sequence[LinkRow] = (),
     ) -> AnalysisRun:
         """Store a finished analysis in one transaction.
 
@@ -236,6 +238,7 @@ class Store:
                 a ``previous_id`` continues that cluster of an earlier run: measures
                 promoted from that one now point at this one.
             assignments: one per contribution of the run.
+            links: its clusters' links to concerns of an earlier conference (``concern_link``).
         """
         with self.transaction() as session:
             record = AnalysisRun(**run.columns())
@@ -263,6 +266,8 @@ class Store:
             ]
             for start in range(0, len(values), _INSERT_CHUNK):
                 session.execute(insert(Assignment), values[start : start + _INSERT_CHUNK])
+            session.add_all(ConcernLink(conference_id=run.conference_id, cluster_id=ids[link.cluster_key],
+                                        **link.columns()) for link in links)
             return record
 
     def latest_run(self, conference_id: int) -> AnalysisRun | None:

@@ -13,7 +13,7 @@ import hashlib
 import logging
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -32,6 +32,7 @@ from nlp.text import clean_text, text_hash
 from nlp.themes import UNKNOWN_THEME, infer_themes, theme_prototypes, typicality_floor
 from pipelines.errors import InputError, TatenError
 from pipelines.figures import MemberFacts, cluster_figures, concern_stats, rank_clusters
+from pipelines.lineage import link_to_earlier
 from pipelines.names import institution_name_words, name_clusters
 from pipelines.resources import Resources
 from pipelines.settings import ClusteringSettings, Settings
@@ -158,8 +159,16 @@ def analyse_conference(
         similarity = _similarity_to_centre(labels, features)
         place_words = _place_words(resources)
         clusters = describe_clusters(contributions, labels, similarity, lemmas, themes, districts, place_words)
-        clusters = rank_rows(carry_review(clusters, labels, contributions, previous), labels, contributions, settings)
+        clusters = carry_review(clusters, labels, contributions, previous)
         map_xy = _map_coordinates(themes, features)
+    with stage("vergleichen"):  # with the earlier conference of the same city
+        compared = [r for r in clusters if r.relevant]
+        links, conferences = link_to_earlier(
+            store, record.id, embeddings, labels, [r.key for r in compared],
+            [r.concern_key or str(r.key) for r in compared],
+            [r.theme for r in compared] if settings.clustering.per_theme and settings.nlp.use_themes else None,
+            resources.embedder)
+        clusters = rank_rows(clusters, labels, contributions, settings, conferences)
     with stage("benennen"):  # names staff gave stay as they are
         exclude = place_words | _institution_words(resources)
         clusters = name_clusters(clusters, labels, similarity, texts, embeddings, themes,
@@ -191,7 +200,7 @@ def analyse_conference(
             n_unclustered=int((labels < 0).sum()),
             timings=stage.timings,
         )
-        saved = store.save_run(run, clusters, assignments)
+        saved = store.save_run(run, clusters, assignments, links)
     saved.timings = dict(stage.timings)  # what the caller reports includes the save; the stored timings end before it
     logger.info(
         "Analysed %d contributions of %r: %d clusters in %.1f s",
@@ -521,15 +530,21 @@ def describe_clusters(
 
 
 def rank_rows(
-    clusters: Sequence[ClusterRow], labels: np.ndarray, contributions: Sequence[Contribution], settings: Settings
+    clusters: Sequence[ClusterRow], labels: np.ndarray, contributions: Sequence[Contribution], settings: Settings,
+    conferences: Mapping[int, int] | None = None,
 ) -> list[ClusterRow]:
     """The rows with score, breakdown and ranks (:func:`pipelines.figures.rank_clusters`), best first.
 
     Only relevant clusters are ranked: one staff marked not relevant in an earlier
     run keeps that decision and sinks behind the concerns, as it does in review.
+
+    Args:
+        conferences: cluster key → at how many conferences it was raised (default 1).
     """
+    conferences = conferences or {}
     stats = [
-        concern_stats(r.key, r.size, r.profile, min(contributions[i].content_hash for i in np.flatnonzero(labels == r.key)))
+        concern_stats(r.key, r.size, r.profile, min(contributions[i].content_hash for i in np.flatnonzero(labels == r.key)),
+                      conferences.get(r.key, 1))
         for r in clusters
     ]
     placings = rank_clusters(stats, {r.key: r.theme for r in clusters}, {r.key for r in clusters if r.relevant},

@@ -35,13 +35,19 @@ from pipelines.analyse import analyse_conference, cluster_group
 from pipelines.errors import InputError, TatenError
 from pipelines.example_data import DISTRICTS, example_notice
 from pipelines.formats import number, rate, seconds
+from pipelines.lineage import NEW, Lineage
 from pipelines.ingest import read_table
 from pipelines.report import export_csv, export_json, filter_concerns, load_run, why
 from pipelines.resources import build_resources
 from pipelines.settings import Settings, load_settings
 
-DEMO_FILE = Path(__file__).resolve().parent.parent / "data" / "demo" / "sozialraumkonferenz_2026.csv"
+DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
+DEMO_FILE = DEMO_DIR / "sozialraumkonferenz_2026.csv"
 DEMO_CONFERENCE = "Sozialraumkonferenz Düren 2026"
+# the same fictional city two years earlier, with the measures decided then: 2026 is compared with it
+DEMO_EARLIER_FILE = DEMO_DIR / "sozialraumkonferenz_2024.csv"
+DEMO_EARLIER_CONFERENCE = "Sozialraumkonferenz Düren 2024"
+DEMO_EARLIER_MEASURES = DEMO_DIR / "massnahmen_2024.yml"
 UI_APP = Path(__file__).resolve().parent.parent / "ui" / "app.py"
 LOOPBACK = "127.0.0.1"
 # Streamlit's settings for the workbench (also in .streamlit/config.toml, for `streamlit run`
@@ -330,18 +336,31 @@ def _analyse(settings: Settings, conference: str) -> None:
 def _print_concerns(settings: Settings, conference: str, theme: str | None, district: str | None, top: int) -> None:
     view = load_run(Store(settings.db_url), conference)
     concerns = filter_concerns(view, theme=theme, district=district, top=top)
-    table = Table("Rang", "Thema", "Anliegen", "Beiträge", "Punkte", "Warum", "Schwerpunkt",
+    table = Table("Rang", "Thema", "Anliegen", "Beiträge", "Punkte", "Warum", "Schwerpunkt", "Status",
                   title=f"Wiederkehrende Anliegen – {conference}", show_lines=True)
     for place, c in enumerate(concerns, start=1):
         # Within a theme or district the place there counts; the city-wide rank stays visible.
         rank = str(c.rank) if theme is None and district is None else f"{place} (gesamt {c.rank})"
         # the name, and below it the concern in one sentence from its most central note
         name = Text(c.label) + (Text("\n" + c.summary, style="dim") if c.summary else Text())
-        table.add_row(rank, c.theme, name, number(c.size), number(c.score), why(c), c.hotspot or "–")
+        table.add_row(rank, c.theme, name, number(c.size), number(c.score), why(c), c.hotspot or "–",
+                      _status(view.lineage.get(c.cluster_id)))
     console.print(table)
+    if view.vanished:
+        gone = view.vanished[0].conference
+        console.print(f"Nicht mehr genannt (aus {gone}): "
+                      + "; ".join(f"{v.label} ({number(v.size)} Beiträge)" for v in view.vanished), highlight=False)
     notice = example_notice(settings.nlp, what=(DISTRICTS,))
     if notice:
         console.print(notice, style="yellow", highlight=False)
+
+
+def _status(lineage: Lineage | None) -> Text:
+    """"neu" or "wiederkehrend seit …", and below it the measures decided for it earlier."""
+    if lineage is None:
+        return Text(NEW)
+    status = Text(lineage.text, style="bold" if lineage.earlier else "")
+    return status + (Text("\n" + lineage.signal, style="yellow") if lineage.signal else Text())
 
 
 @command("concerns")
@@ -529,7 +548,7 @@ def demo_command(
     address: Annotated[str, typer.Option(
         help="Adresse der Werkbank (Standard: nur dieser Rechner).")] = LOOPBACK,
 ) -> None:
-    """Lädt und analysiert die Demo-Konferenz, zeigt die wichtigsten Anliegen und öffnet die Werkbank."""
+    """Lädt und analysiert die Demo-Konferenzen 2024 und 2026, zeigt die wichtigsten Anliegen und öffnet die Werkbank."""
 
     def action() -> None:
         from pipelines.ingest import ImportOptions, import_files
@@ -537,8 +556,15 @@ def demo_command(
 
         settings = _settings()
         store = Store(settings.db_url)
-        report = import_files(store, [DEMO_FILE], DEMO_CONFERENCE, load_vocabularies(settings),
-                              ImportOptions(date="2026-03-18", city="Düren"))
+        vocab = load_vocabularies(settings)
+        earlier = import_files(store, [DEMO_EARLIER_FILE], DEMO_EARLIER_CONFERENCE, vocab,
+                               ImportOptions(date="2024-03-20", city="Düren"))
+        console.print(f"Frühere Demo-Konferenz (2024): {earlier.imported} neue Beiträge "
+                      f"({earlier.duplicates} bereits vorhanden).")
+        _analyse(settings, DEMO_EARLIER_CONFERENCE)
+        seeded = seed_demo_measures(store, DEMO_EARLIER_CONFERENCE, DEMO_EARLIER_MEASURES, settings)
+        console.print(f"{seeded} Maßnahmen von 2024 eingetragen (Beispieldaten – fiktiv).")
+        report = import_files(store, [DEMO_FILE], DEMO_CONFERENCE, vocab, ImportOptions(date="2026-03-18", city="Düren"))
         console.print(f"Demo-Konferenz: {report.imported} neue Beiträge ({report.duplicates} bereits vorhanden).")
         _analyse(settings, DEMO_CONFERENCE)
         _print_concerns(settings, DEMO_CONFERENCE, None, None, 15)
@@ -547,6 +573,36 @@ def demo_command(
             open_workbench(settings, port, address)
 
     _run(action)
+
+
+def seed_demo_measures(store: Store, conference: str, path: Path, settings: Settings) -> int:
+    """Promote the measures of the demo file into the concerns holding their notes; again: nothing new.
+
+    Each measure's ``note`` names a note of ``conference``; the measure is promoted from
+    the concern that holds it, through the review service (audit log, actor "Demo").
+    The request key makes a second ``taten demo`` write nothing.
+
+    Returns:
+        How many measures the conference has from the file.
+    """
+    import yaml
+
+    from pipelines.review import MeasureInput, ReviewService
+
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    service = ReviewService(store, conference, "Demo", settings.ranking)
+    by_text = {m.text: m.cluster_id for c in service.clusters(include_irrelevant=True, with_members=True)
+               for m in c.members}
+    count = 0
+    for number_, entry in enumerate(raw.get("measures", []), start=1):
+        cluster_id = by_text.get(entry["note"])
+        if cluster_id is None:
+            raise InputError(f"{path.name}: Maßnahme „{entry['title']}“ – den Beitrag „{entry['note']}“ gibt es in "
+                             f"'{conference}' nicht oder er gehört zu keinem Anliegen.")
+        fields = {k: v for k, v in entry.items() if k in MeasureInput.__dataclass_fields__}
+        service.promote([cluster_id], MeasureInput(**fields), request_key=f"demo:{path.name}:{number_}")
+        count += 1
+    return count
 
 
 @command("ui")

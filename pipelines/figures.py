@@ -113,12 +113,19 @@ def cluster_figures(members: Sequence[MemberFacts], clusters: Iterable[int] | No
     return out
 
 
-def concern_stats(key: int, size: int, profile: Mapping[str, Mapping[str, int]], first_member: str) -> ConcernStats:
-    """What the ranking needs of one cluster, from its figures (stored or fresh)."""
+def concern_stats(
+    key: int, size: int, profile: Mapping[str, Mapping[str, int]], first_member: str, conferences: int = 1
+) -> ConcernStats:
+    """What the ranking needs of one cluster, from its figures (stored or fresh).
+
+    Args:
+        conferences: at how many conferences the concern was raised (this one and the
+            earlier ones it continues, see :func:`models.queries.linked_conferences`).
+    """
     return ConcernStats(
         key=key, size=size, tables=frozenset(profile.get("tables", {})), rounds=frozenset(profile.get("rounds", {})),
         groups=frozenset(profile.get("groups", {})), districts=frozenset(profile.get("districts", {})),
-        conferences=frozenset({0}),  # a run analyses one conference
+        conferences=frozenset(range(max(conferences, 1))),
         first_member=first_member,
     )
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import json
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
@@ -25,6 +25,7 @@ from models.store import Store
 from nlp.text import neutralise_formula, summary_sentence
 from pipelines.errors import InputError
 from pipelines.formats import number
+from pipelines.lineage import Lineage, VanishedConcern, lineage_of, vanished_concerns
 
 
 # COMMITTEE_STATUSES (imported above, kept importable from here): what goes before the committee,
@@ -64,6 +65,10 @@ class RunView:
     n_contributions: int
     concerns: list[ConcernView]
     members: dict[int, list[Contribution]]
+    #: cluster id → where the concern stands across conferences (see :mod:`pipelines.lineage`)
+    lineage: dict[int, Lineage] = field(default_factory=dict)
+    #: the earlier conference's concerns nothing of this run continues
+    vanished: list[VanishedConcern] = field(default_factory=list)
 
 
 def load_run(store: Store, conference: str) -> RunView:
@@ -94,7 +99,8 @@ def load_run(store: Store, conference: str) -> RunView:
         ):
             members[cluster_id].append(contributions[contribution_id])
         concerns = [_view(c, contributions) for c in clusters]
-        return RunView(conference, run.id, run.model_id, run.n_contributions, concerns, dict(members))
+        return RunView(conference, run.id, run.model_id, run.n_contributions, concerns, dict(members),
+                       lineage_of(session, [c.id for c in clusters]), vanished_concerns(session, record.id, run_id))
 
 
 def _view(cluster: Cluster, contributions: dict[int, Contribution]) -> ConcernView:

@@ -64,6 +64,15 @@ def city_data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def e5_dir() -> Path:
+    """The converted multilingual-e5-small of the default embedding, for `slow` tests with the real model."""
+    folder = REPO / ".taten" / "models" / "multilingual-e5-small"
+    if not (folder / "modules.json").exists():
+        pytest.fail("multilingual-e5-small is not converted; run `make test` (it runs `taten setup`)")
+    return folder
+
+
+@pytest.fixture(scope="session")
 def hashing_resources() -> Resources:
     return build_resources(load_settings(embedding={"model": "hashing"}), embedder=HashingEmbedder())
 
@@ -188,6 +197,30 @@ def write_csv() -> Callable[..., Path]:
 @pytest.fixture
 def small_conference_rows() -> list[dict[str, str]]:
     return [dict(row) for row in SMALL_CONFERENCE_ROWS]
+
+
+# 2024: the Kita and Stromsperren concerns (said in other words), and one that 2026 no longer raises
+EARLIER_CONFERENCE_ROWS = [
+    {"text": text, "table": table, "theme": theme, "round": "1", "district": ""}
+    for text, table, theme in [
+        ("Kita-Plätze fehlen überall", "1", "Bildung"), ("Es fehlen Kita-Plätze für die Kleinen", "2", "Bildung"),
+        ("Kita-Plätze fehlen seit Jahren", "1", "Bildung"), ("Kita-Plätze fehlen, Warteliste voll", "2", "Bildung"),
+        ("Hallenbad geschlossen, Schwimmkurse fallen aus", "1", "Bildung"),
+        ("Schwimmkurse fallen aus, Hallenbad zu", "2", "Bildung"),
+        ("Hallenbad geschlossen, keine Schwimmkurse", "1", "Bildung"),
+        ("Schwimmkurse für Kinder fallen aus, Hallenbad geschlossen", "2", "Bildung"),
+        ("Stromsperren nehmen stark zu", "5", "Einkommen"), ("Stromsperren bei vielen Familien", "6", "Einkommen"),
+        ("Stromsperren bei Familien nehmen zu", "5", "Einkommen"), ("Immer mehr Stromsperren", "6", "Einkommen"),
+    ]
+]
+
+
+
+
+@pytest.fixture
+def earlier_conference_csv(tmp_path: Path) -> Path:
+    """The same city two years before the small conference (import with date 2024-03-20, city Düren)."""
+    return _write_rows_csv(tmp_path / "konferenz_2024.csv", EARLIER_CONFERENCE_ROWS)
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from models.records import Assignment, Cluster, Measure, MeasureSource, ReviewEvent, utcnow
+from models.records import Assignment, Cluster, ConcernLink, Measure, MeasureSource, ReviewEvent, utcnow
 from pipelines.errors import InputError, ReviewConflictError
 from pipelines.review.concurrency import begin_write, lock_run
 from pipelines.review.derived import refresh_derived
@@ -71,7 +71,7 @@ class Change:
         self.payload: dict[str, Any] = {}
         self.created_measures: list[int] = []
         self._snapshots: dict[str, Any] = {"clusters": {}, "measures": {}, "assignments": {},
-                                           "new_clusters": [], "measure_links": []}
+                                           "new_clusters": [], "measure_links": [], "links": {}, "new_links": []}
         self._derived: set[int] = set()
         #: reads what the change returns, in its transaction after the derived figures, before the commit:
         #: read after the commit, a colleague's merge or undo in between would report a saved change as failed
@@ -168,6 +168,22 @@ class Change:
             str(measure.id), {k: _jsonable(getattr(measure, k)) for k in (*MEASURE_FIELDS, "updated_by")})
         return measure
 
+    def link(self, link_id: int) -> ConcernLink:
+        """A link of a concern of the latest run to an earlier conference's concern, with its state kept for undo."""
+        link = self.session.get(ConcernLink, link_id)
+        run_id = self.service.run_id(self.session)
+        cluster = None if link is None else self.session.get(Cluster, link.cluster_id)
+        if link is None or cluster is None or cluster.run_id != run_id:
+            raise InputError(f"Zuordnung {link_id} gibt es in der aktuellen Analyse nicht. Bitte neu laden.")
+        self._snapshots["links"].setdefault(str(link.id), {k: getattr(link, k) for k in _LINK_STATE})
+        return link
+
+    def new_link(self, link: ConcernLink) -> ConcernLink:
+        self.session.add(link)
+        self.session.flush()
+        self._snapshots["new_links"].append(link.id)
+        return link
+
     def reassign(self, contribution_ids: Iterable[int] | Any, cluster_id: int) -> None:
         """Point the given contributions (ids or a select of ids) at ``cluster_id``."""
         run_id = self.service.run_id(self.session)
@@ -219,6 +235,7 @@ def _conflict() -> ReviewConflictError:
         "bitte neu laden und den aktuellen Stand prüfen.")
 
 
+_LINK_STATE = ("kind", "source", "confirmed", "rejected")
 _CLUSTER_STATE = ("label", "label_source", "locked", "relevant", "reviewed", "merged_into_id")
 
 
@@ -235,7 +252,8 @@ def touched(payload: Mapping[str, Any]) -> set[tuple[str, int]]:
     before = payload.get("before", {})
     return ({("Cluster", int(i)) for i in [*before.get("clusters", {}), *before.get("new_clusters", [])]}
             | {("Maßnahme", int(i)) for i in [*before.get("measures", {}), *before.get("new_measures", [])]}
-            | {("Beitrag", int(i)) for i in before.get("assignments", {})})
+            | {("Beitrag", int(i)) for i in before.get("assignments", {})}
+            | {("Zuordnung", int(i)) for i in [*before.get("links", {}), *before.get("new_links", [])]})
 
 
 def changed_since(session: Session, event: ReviewEvent) -> list[str]:
@@ -276,6 +294,13 @@ def restore(session: Session, before: Mapping[str, Any]) -> None:
         measure = session.get(Measure, measure_id)
         if measure is not None:
             session.delete(measure)
+    for link_id, state in before.get("links", {}).items():
+        link = session.get(ConcernLink, int(link_id))
+        if link is not None:
+            for key, value in state.items():
+                setattr(link, key, value)
+    for link_id in before.get("new_links", []):
+        session.execute(delete(ConcernLink).where(ConcernLink.id == link_id))
     session.flush()
     for cluster_id in before.get("new_clusters", []):
         session.execute(delete(Cluster).where(Cluster.id == cluster_id))

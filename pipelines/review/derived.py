@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import case, func, literal, select, update
 from sqlalchemy.orm import Session
 
-from models.queries import is_active
+from models.queries import is_active, linked_conferences
 from models.records import Assignment, Cluster, Contribution
 from pipelines.figures import MemberFacts, cluster_figures, concern_stats, rank_clusters
 from pipelines.settings import RankingSettings
@@ -82,8 +82,10 @@ def rerank(session: Session, run_id: int, ranking: RankingSettings) -> None:
         .join(Contribution, Contribution.id == Assignment.contribution_id)
         .where(Assignment.run_id == run_id, Assignment.cluster_id.is_not(None)).group_by(Assignment.cluster_id)
     ).all())
+    conferences = linked_conferences(session, [c.id for c in clusters])
     placings = rank_clusters(
-        [concern_stats(c.id, c.size, c.profile, first_member.get(c.id) or "") for c in clusters],
+        [concern_stats(c.id, c.size, c.profile, first_member.get(c.id) or "", conferences.get(c.id, 1))
+         for c in clusters],
         {c.id: c.theme for c in clusters}, {c.id for c in clusters if c.active}, ranking.model_dump(),
     )
     _update_by_id(session, run_id, {

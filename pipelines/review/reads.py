@@ -18,6 +18,7 @@ from models.queries import active_concerns, latest_run_id, measures_to_show, reg
 from models.records import Assignment, Cluster, Conference, Contribution, Measure, MeasureSource, ReviewEvent
 from models.store import Store
 from pipelines.errors import InputError, ReviewConflictError
+from pipelines.lineage import Lineage, VanishedConcern, earlier_choices, lineage_of, vanished_concerns
 from pipelines.review.register import Node, rolled_up
 from pipelines.review.views import (
     ClusterView,
@@ -88,6 +89,28 @@ class ReviewReader:
             reps = self._representatives(session, rows)
             measures = self._measure_ids(session, [c.id for c in rows])
             return [cluster_view(c, reps.get(c.id, ()), members.get(c.id, ()), measures.get(c.id, ())) for c in rows]
+
+    def lineage(self, cluster_ids: Sequence[int] | None = None) -> dict[int, Lineage]:
+        """Where each concern of the latest run stands across conferences: "neu" or "wiederkehrend",
+        the earlier concerns it continues with their sizes and measures (:func:`pipelines.lineage.lineage_of`).
+
+        Args:
+            cluster_ids: these clusters; default: every active concern, flagged ones included.
+        """
+        with self.store.transaction() as session:
+            if cluster_ids is None:
+                cluster_ids = [c.id for c in active_concerns(session, self.run_id(session), include_irrelevant=True)]
+            return lineage_of(session, list(cluster_ids))
+
+    def vanished(self) -> list[VanishedConcern]:
+        """The earlier conference's concerns that no concern of the latest run continues: "nicht mehr genannt"."""
+        with self.store.transaction() as session:
+            return vanished_concerns(session, self.conference_id, self.run_id(session))
+
+    def earlier_choices(self) -> dict[int, str]:
+        """The earlier conference's concerns a concern can be linked to by hand: cluster id → name."""
+        with self.store.transaction() as session:
+            return dict(earlier_choices(session, self.conference_id))
 
     def cluster(self, cluster_id: int) -> ClusterView:
         """One cluster with every member and its source."""

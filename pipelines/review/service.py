@@ -33,8 +33,19 @@ from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from models.queries import MEASURE_STATUSES, default_progress, register_measures
-from models.records import Assignment, Cluster, Measure, MeasureSource, ReviewEvent, utcnow
+from models.records import (
+    AnalysisRun,
+    Assignment,
+    Cluster,
+    ConcernLink,
+    Conference,
+    Measure,
+    MeasureSource,
+    ReviewEvent,
+    utcnow,
+)
 from pipelines.errors import InputError, ReviewConflictError
+from pipelines.lineage import earlier_choices
 from pipelines.review.change import MAX_LABEL_CHARS, AlreadyApplied, Change, changed_since, restore
 from pipelines.review.concurrency import begin_write, lock_run, retried
 from pipelines.review.derived import refresh_derived
@@ -269,6 +280,76 @@ class ReviewService(ReviewReader):
             for cluster in touched:
                 cluster.reviewed = True
         return change.result
+
+    # -- concerns across conferences ------------------------------------------------
+
+    @once
+    @retried
+    def confirm_link(self, link_id: int, *, request_key: str | None = None) -> ClusterView:
+        """Staff confirm that a concern continues the earlier one of ``link_id``; the next analysis keeps it."""
+        return self._decide_link(link_id, "link_confirm", request_key)
+
+    @once
+    @retried
+    def reject_link(self, link_id: int, *, request_key: str | None = None) -> ClusterView:
+        """Staff say a concern does not continue the earlier one of ``link_id``; the next analysis keeps it apart."""
+        return self._decide_link(link_id, "link_reject", request_key)
+
+    def _decide_link(self, link_id: int, action: str, request_key: str | None) -> ClusterView:
+        with Change(self, action, "cluster", None, request_key) as change:
+            link = change.link(link_id)
+            cluster_id = link.cluster_id
+            change.event.target_id = cluster_id
+            change.view = lambda session: self.cluster_in(session, cluster_id)
+            confirm = action == "link_confirm"
+            if (link.confirmed, link.rejected) == (confirm, not confirm):
+                raise InputError("Diese Zuordnung ist schon " + ("bestätigt." if confirm else "verworfen."))
+            self._describe_link(change, link)
+            link.confirmed, link.rejected = confirm, not confirm
+        return change.result
+
+    @once
+    @retried
+    def set_link(self, cluster_id: int, previous_cluster_id: int, *,
+                 request_key: str | None = None) -> ClusterView:
+        """Staff say the concern ``cluster_id`` continues ``previous_cluster_id`` of the earlier conference.
+
+        Its other one-to-one links are rejected: a concern continues one earlier concern.
+        """
+        with Change(self, "link_set", "cluster", cluster_id, request_key) as change:
+            change.view = lambda session: self.cluster_in(session, cluster_id)
+            cluster = change.cluster(cluster_id, None)
+            choices = earlier_choices(change.session, self.conference_id)
+            if previous_cluster_id not in choices:
+                raise InputError("Dieses frühere Anliegen gibt es in der vorigen Konferenz nicht. Bitte neu laden.")
+            previous = change.session.get_one(Cluster, previous_cluster_id)
+            existing = {link.previous_cluster_id: link for link in change.session.scalars(
+                select(ConcernLink).where(ConcernLink.cluster_id == cluster_id).order_by(ConcernLink.id))}
+            for other_id, other in existing.items():
+                if other_id != previous_cluster_id and other.kind == "match" and not other.rejected:
+                    change.link(other.id).rejected = True
+            link = existing.get(previous_cluster_id)
+            if link is not None:
+                if link.confirmed and not link.rejected and link.kind == "match":
+                    raise InputError(f"Das Anliegen ist schon „{previous.label}“ zugeordnet.")
+                change.link(link.id)
+                link.kind, link.source, link.confirmed, link.rejected = "match", "staff", True, False
+            else:
+                run = change.session.get_one(AnalysisRun, previous.run_id)
+                link = change.new_link(ConcernLink(
+                    conference_id=self.conference_id, cluster_id=cluster.id, previous_cluster_id=previous.id,
+                    previous_conference_id=run.conference_id, concern_key=cluster.concern_key,
+                    previous_concern_key=previous.concern_key, similarity=0.0, kind="match", source="staff",
+                    confirmed=True, rejected=False))
+            self._describe_link(change, link)
+        return change.result
+
+    @staticmethod
+    def _describe_link(change: Change, link: ConcernLink) -> None:
+        previous = change.session.get_one(Cluster, link.previous_cluster_id)
+        conference = change.session.get_one(Conference, link.previous_conference_id)
+        change.payload.update(link_id=link.id, previous_cluster_id=previous.id, previous_label=previous.label,
+                              previous_conference=conference.name)
 
     # -- measures ------------------------------------------------------------------
 
@@ -597,6 +678,12 @@ class ReviewService(ReviewReader):
             case "promote":
                 values = {k: tuple(v) if k == "districts" else v for k, v in p["values"].items()}
                 return self.promote(p["cluster_ids"], MeasureInput(**values))
+            case "link_confirm":
+                return self.confirm_link(p["link_id"])
+            case "link_reject":
+                return self.reject_link(p["link_id"])
+            case "link_set":
+                return self.set_link(target, p["previous_cluster_id"])
             case "update_measure":
                 current = self.measure(target)
                 values = {k: getattr(current, k) for k in MeasureInput.__dataclass_fields__ if k != "extra"}

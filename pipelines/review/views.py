@@ -26,6 +26,9 @@ ACTION_NAMES = {
     "measure_parent": "Gliederung der Maßnahme geändert",
     "measure_milestones": "Meilensteine geändert",
     "measure_decision": "Beschluss eingetragen",
+    "link_confirm": "Zuordnung zu früherem Anliegen bestätigt",
+    "link_reject": "Zuordnung zu früherem Anliegen verworfen",
+    "link_set": "Zuordnung zu früherem Anliegen gesetzt",
     "undo": "rückgängig gemacht",
 }
 
@@ -275,6 +278,10 @@ def _summary(e: ReviewEvent) -> str:
         case "measure_decision":
             source = f" (Import {p['file']}, Zeile {p['row']})" if p.get("file") else ""
             return f"Maßnahme {e.target_id}: Beschluss eingetragen{source}"
+        case "link_confirm" | "link_reject" | "link_set":
+            verb = {"link_confirm": "bestätigt", "link_reject": "verworfen", "link_set": "gesetzt"}[e.action]
+            return (f"Cluster {e.target_id}: Zuordnung zu „{p.get('previous_label')}“ "
+                    f"({p.get('previous_conference')}) {verb}")
         case "undo":
             return f"Rückgängig: {p.get('summary')}"
     return ACTION_NAMES.get(e.action, e.action)

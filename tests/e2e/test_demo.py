@@ -25,14 +25,6 @@ from regenerate_golden import DEMO, GOLDEN, ranked_concerns  # noqa: E402
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def e5_dir() -> Path:
-    folder = REPO / ".taten" / "models" / "multilingual-e5-small"
-    if not (folder / "modules.json").exists():
-        pytest.fail("multilingual-e5-small is not converted; run `make test` (it runs `taten setup`)")
-    return folder
-
-
 @pytest.fixture
 def demo_concerns(store_url: str, e5_dir: Path, tmp_path_factory: pytest.TempPathFactory,
                   monkeypatch: pytest.MonkeyPatch) -> list[dict]:

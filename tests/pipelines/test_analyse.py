@@ -20,7 +20,8 @@ from pipelines.resources import Resources
 from pipelines.settings import Settings, load_settings
 
 CONFERENCE = "Kleine Konferenz"
-STAGES = {"laden", "lemmatisieren", "einbetten", "themen", "clustern", "beschreiben", "benennen", "speichern"}
+STAGES = {"laden", "lemmatisieren", "einbetten", "themen", "clustern", "beschreiben", "vergleichen", "benennen",
+          "speichern"}
 
 
 def _import_and_analyse(
@@ -279,7 +280,8 @@ def test_progress_reports_every_stage_in_order(
 
     analyse_conference(sqlite_store, CONFERENCE, hashing_resources, settings, progress=record)
 
-    assert seen == ["laden", "lemmatisieren", "einbetten", "themen", "clustern", "beschreiben", "benennen", "speichern"]
+    assert seen == ["laden", "lemmatisieren", "einbetten", "themen", "clustern", "beschreiben", "vergleichen", "benennen",
+                    "speichern"]
     # the embedding stage counts its texts up to the total
     assert counts and counts[-1][0] == counts[-1][1] == 30
 

@@ -236,3 +236,58 @@ def test_real_process_prints_one_line_on_stderr_for_a_bad_file(taten_home: Path,
 
     assert done.returncode == 1
     assert done.stderr.splitlines() == ["Fehler: leer.csv: Die Datei ist leer. Bitte eine Datei mit Beiträgen wählen."]
+
+
+def test_concerns_show_new_or_recurring_since_the_earlier_conference_of_the_city(
+    runner: CliRunner, env: dict[str, str], small_conference_csv: Path, tmp_path: Path
+) -> None:
+    earlier = tmp_path / "2024.csv"
+    earlier.write_text("text;table;theme;round\n" + "".join(
+        f"{text};1;Einkommen;1\n" for text in ("Stromsperren nehmen stark zu", "Stromsperren bei vielen Familien",
+                                              "Stromsperren bei Familien nehmen zu", "Immer mehr Stromsperren")),
+        encoding="utf-8")
+    for path, name, date in ((earlier, "Konferenz 2024", "2024-03-20"), (small_conference_csv, CONFERENCE, "2026-03-18")):
+        assert _invoke(runner, env, "import", str(path), "--conference", name, "--date", date,
+                       "--city", "Düren").exit_code == 0
+        assert _invoke(runner, env, "analyse", "--conference", name).exit_code == 0
+
+    shown = _invoke(runner, env, "concerns", "--conference", CONFERENCE, "--theme", "Einkommen")
+    earlier_shown = _invoke(runner, env, "concerns", "--conference", "Konferenz 2024")
+
+    assert shown.exit_code == 0, shown.output
+    lines = shown.stdout.splitlines()
+    header = next(line for line in lines if "Rang" in line)
+    assert "Status" in header
+    strom = next(line for line in lines if "Stromsperren" in line or "Strom" in line)
+    assert "wiederkehrend seit 2024" in shown.stdout and "(2024: 4 Beiträge)" in shown.stdout, shown.stdout
+    assert "neu" in shown.stdout.replace("Wiederkehrende", "")  # the Tafel concern was not raised in 2024
+    assert strom  # the recurring concern is listed in its theme
+    assert "wiederkehrend" not in earlier_shown.stdout.replace("Wiederkehrende", "")
+
+
+def test_demo_loads_2024_then_2026_and_enters_the_2024_measures_once(
+    runner: CliRunner, env: dict[str, str], taten_home: Path
+) -> None:
+    first = _invoke(runner, env, "demo", "--no-ui")
+    second = _invoke(runner, env, "demo", "--no-ui")
+
+    assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
+    assert "Frühere Demo-Konferenz (2024): 304 neue Beiträge" in first.stdout
+    assert "(304 bereits vorhanden)" in second.stdout
+    from pipelines.cli import DEMO_CONFERENCE, DEMO_EARLIER_CONFERENCE
+    from pipelines.review import ReviewService
+
+    store = Store(f"sqlite:///{taten_home / 'taten.sqlite'}")
+    try:
+        earlier = ReviewService(store, DEMO_EARLIER_CONFERENCE, "x")
+        measures = earlier.measures()
+        assert sorted((m.title, m.status) for m in measures) == [
+            ("Schulschwimmen in Nachbarbädern mit Bustransfer", "umgesetzt"),
+            ("Schulsozialarbeit an Grundschulen entfristen", "in Umsetzung"),
+            ("Spielplätze in Nord-Düren sanieren", "umgesetzt"),
+        ]
+        assert all(m.cluster_ids for m in measures), "each measure still points at its concern after a re-analysis"
+        later = ReviewService(store, DEMO_CONFERENCE, "x")
+        assert any(lineage.earlier for lineage in later.lineage().values())
+    finally:
+        store.close()

@@ -10,6 +10,10 @@ proposed them (:data:`pipelines.report.COMMITTEE_STATUSES`), with priority,
 description, responsible office and cost. A theme with fewer than
 :data:`MIN_CONCERNS_FOR_CHART` concerns gets no chart: its list says it all.
 
+Each concern says whether it is new or was raised at the city's earlier
+conference, and which measures were decided for it then ("Wiederkehrend trotz
+Maßnahme …"); the earlier concerns nobody raised again close the page.
+
 Printed from the browser, the page drops the sidebar and the filters (see
 :mod:`ui.chrome`) and keeps every theme and measure.
 """
@@ -68,6 +72,7 @@ with cols[1]:
     district = w.choose("Sozialraum", everything.districts, key="committee_district")
 
 proposed = [m for m in service.measures(theme=theme, district=district) if m.status in COMMITTEE_STATUSES]
+lineage = service.lineage()  # neu / wiederkehrend, and what was decided for it last time
 overall = service.overview(Filters(theme=theme, district=district), top=None)  # every concern, best first
 metrics = st.columns(4)
 metrics[0].metric("Beiträge", w.number(overall.n_contributions))
@@ -89,8 +94,11 @@ for t in theme_order(list(overall.top), proposed, everything.themes):
         st.subheader("Wichtigste Anliegen")
         for c in top:
             places = ", ".join(c.profile.get("districts", {})) or "stadtweit"
+            status = lineage.get(c.id)
             st.markdown(f"**{c.theme_rank}\\.** {w.md(c.label)}  \n"
-                        f"{w.notes(c.size)} · {w.md(w.why(c))} · Sozialräume: {w.md(places)}")
+                        f"{w.notes(c.size)} · {w.md(w.why(c))} · Sozialräume: {w.md(places)}"
+                        + (f"  \n*{w.md(status.text)}*" if status else "")
+                        + (f"  \n**{w.md(status.signal)}**" if status and status.signal else ""))
         if not top:
             st.markdown("Kein Anliegen unter dieser Auswahl.")
     with right:
@@ -99,6 +107,15 @@ for t in theme_order(list(overall.top), proposed, everything.themes):
             st.markdown("Noch keine Maßnahme.")
         for m in measures:
             measure_block(m)
+
+vanished = [v for v in service.vanished() if theme is None or v.theme == theme]
+if vanished:
+    st.divider()
+    st.header("Nicht mehr genannt")
+    st.markdown(f"Anliegen der {w.md(vanished[0].conference)}, die diesmal niemand mehr angesprochen hat:")
+    for v in vanished:
+        done = "; ".join(f"Maßnahme „{m.title}“ ({m.status})" for m in v.measures)
+        st.markdown(f"- {w.md(v.label)} ({w.notes(v.size)}, {w.md(v.theme)})" + (f" – {w.md(done)}" if done else ""))
 
 elsewhere = [m for m in proposed if m.theme not in everything.themes]
 if elsewhere:

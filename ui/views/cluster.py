@@ -11,6 +11,11 @@ one that was chosen. Inside a card the actions come first, so the keyboard
 reaches "Neuer Name" right after the card's title. Moving a note: tick its row in
 the table, pick the target cluster, "Verschieben". Typed but unsaved input (a new
 name, a split, a merge) is kept for the session, also while its card is closed.
+
+Where the city held an earlier conference, each card says whether the concern is
+"neu" or "wiederkehrend" (and what was decided for it then), lists the earlier
+concerns it was linked to, and lets staff confirm or reject a link or set the
+earlier concern by hand (:mod:`pipelines.lineage`).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from typing import Any
 import streamlit as st
 
 from pipelines.errors import InputError
+from pipelines.lineage import KIND_NAMES, NEW, Lineage
 from pipelines.review import ClusterView, ReviewService
 from ui import context as ctx
 from ui import widgets as w
@@ -41,6 +47,8 @@ theme = top[0].selectbox("Thema", themes, key="thema", bind="query-params")
 show_irrelevant = top[1].toggle("Nicht relevante anzeigen", value=True, key="cluster_show_irrelevant")
 clusters = service.clusters(theme, include_irrelevant=show_irrelevant, with_members=True)
 versions = {c.id: c.version for c in clusters}  # what this page shows; every change names these
+lineage = service.lineage([c.id for c in clusters])  # each concern: neu, or which earlier one it continues
+choices = service.earlier_choices()
 labels = {c.id: c.label for c in clusters}
 
 if OPEN not in st.session_state:  # a fresh session (reload, shared link): the card named in the URL
@@ -168,6 +176,43 @@ def members_and_move(svc: ReviewService, c: ClusterView, others: Sequence[Cluste
               **ctx.action(picked, lambda t: f"Beitrag verschoben nach „{t.label}“.", after=lambda _: keep_open(c.id)))
 
 
+def earlier(svc: ReviewService, c: ClusterView, status: Lineage | None, choices: Mapping[int, str]) -> None:
+    """Where the concern stands across conferences; confirm, reject or set the earlier concern it continues."""
+    if not choices and (status is None or not (status.earlier or status.rejected)):
+        return  # no earlier conference of this city: nothing to say
+    st.markdown(f"**Frühere Konferenz:** {w.md(status.text if status else NEW)}")
+    if status and status.signal:
+        st.warning(w.md(status.signal), icon=":material/history:")
+    for e in [*(status.earlier if status else ()), *(status.rejected if status else ())]:
+        how = "von Hand gesetzt" if e.source == "staff" else f"Ähnlichkeit {e.similarity:.2f}".replace(".", ",")
+        state = "verworfen" if e.rejected else "bestätigt" if e.confirmed else "vorgeschlagen"
+        row = st.columns([5, 1, 1])
+        row[0].markdown(f"{w.md(e.label)} – {w.md(e.conference)}, {w.notes(e.size)} · {KIND_NAMES.get(e.kind, e.kind)}"
+                        f" · {how} · *{state}*")
+        if not e.confirmed or e.rejected:
+            row[1].button("Bestätigen", key=f"link_confirm_{e.link_id}_{state}", **ctx.action(
+                lambda e=e: svc.confirm_link(e.link_id, request_key=ctx.request_key("link_confirm", e.link_id, state)),
+                "Zuordnung bestätigt.", after=lambda _: keep_open(c.id)))
+        if not e.rejected:
+            row[2].button("Verwerfen", key=f"link_reject_{e.link_id}_{state}", **ctx.action(
+                lambda e=e: svc.reject_link(e.link_id, request_key=ctx.request_key("link_reject", e.link_id, state)),
+                "Zuordnung verworfen.", after=lambda _: keep_open(c.id)))
+    if choices:
+        pick_key = f"link_pick_{c.id}_v{c.version}"
+        pick = st.columns([5, 2])
+        pick[0].selectbox("Entspricht diesem früheren Anliegen", list(choices), key=pick_key, index=None,
+                          format_func=lambda i: w.option_label(choices[i]), placeholder=w.PICK)
+
+        def chosen() -> ClusterView:
+            previous = st.session_state.get(pick_key)
+            if previous is None:
+                raise InputError("Bitte zuerst das frühere Anliegen wählen.")
+            return svc.set_link(c.id, previous, request_key=ctx.request_key("link_set", c.id, c.version, previous))
+
+        pick[1].button("Zuordnen", key=f"link_set_btn_{c.id}_v{c.version}", **ctx.action(
+            chosen, "Zuordnung gespeichert.", after=lambda _: keep_open(c.id)))
+
+
 def merged(result: ClusterView) -> None:
     ctx.new_form("merge")
     keep_open(result.id)
@@ -194,6 +239,7 @@ for cluster in clusters:
         if card.open:  # only the open card is drawn: fast with many clusters, short for the keyboard
             st.caption(f"Kurz gesagt: {w.md(cluster.summary or '–')}")
             actions(service, cluster)
+            earlier(service, cluster, lineage.get(cluster.id), choices)
             members_and_move(service, cluster, [o for o in clusters if o.id != cluster.id], versions)
             w.cluster_facts(cluster)
 
