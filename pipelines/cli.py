@@ -33,7 +33,7 @@ from nlp.text import clean_text, text_hash
 from pipelines import cli_german
 from pipelines.analyse import analyse_conference, cluster_group
 from pipelines.errors import InputError, TatenError
-from pipelines.example_data import DISTRICTS, example_notice
+from pipelines.example_data import DISTRICTS, INDICATORS, example_notice
 from pipelines.formats import number, rate, seconds
 from pipelines.ingest import read_table
 from pipelines.report import export_csv, export_json, filter_concerns, load_run, why
@@ -339,9 +339,48 @@ def _print_concerns(settings: Settings, conference: str, theme: str | None, dist
         name = Text(c.label) + (Text("\n" + c.summary, style="dim") if c.summary else Text())
         table.add_row(rank, c.theme, name, number(c.size), number(c.score), why(c), c.hotspot or "–")
     console.print(table)
-    notice = example_notice(settings.nlp, what=(DISTRICTS,))
+    if district is not None:
+        _print_voices_and_data(settings, conference, district)
+    notice = example_notice(settings.nlp, what=(DISTRICTS,) if district is None else (DISTRICTS, INDICATORS))
     if notice:
         console.print(notice, style="yellow", highlight=False)
+
+
+def _print_voices_and_data(settings: Settings, conference: str, district: str) -> None:
+    """The district's indicators beside the city's, then where voices and data diverge there, with the rules."""
+    from pipelines.indicators import load_indicators
+    from pipelines.review import ReviewReader
+    from pipelines.voices import compare, readings
+
+    overview = ReviewReader(Store(settings.db_url), conference, "Kommandozeile", settings.ranking).overview(top=None)
+    comparison = compare(overview, settings.nlp, settings.comparison)
+    shown = readings(district, load_indicators(Path(settings.nlp.data_dir) / "indicators"),
+                     comparison.theme_indicators, settings.comparison.population)
+    if shown:
+        table = Table("Indikator", "Wert", "Stadt", "Jahr", "Verlauf", title=f"Indikatoren – {district}")
+        for r in shown:
+            unit = f" {r.series.unit}" if r.series.unit else ""
+            table.add_row(r.series.indicator, f"{number(r.series.value, 1)}{unit}", f"{number(r.city, 1)}{unit}",
+                          r.series.year, r.series.trend() or "–")
+        console.print(table)
+    else:
+        console.print(f"Für {district} gibt es keine Indikatoren.", highlight=False)
+    console.print(f"Stimmen und Daten – {district}", style="bold", highlight=False)
+    console.print(comparison.blind_spot_rule, style="dim", highlight=False, soft_wrap=True)
+    spot = comparison.blind_spot(district)
+    if spot is None:
+        console.print(f"→ {district} ist kein blinder Fleck.", highlight=False)
+    else:
+        console.print(f"→ Blinder Fleck: {number(spot.notes)} Beiträge ({number(spot.share * 100, 1)} %) nennen "
+                      f"{district}, aber " + "; ".join(r.text() for r in spot.readings) + ".",
+                      highlight=False, soft_wrap=True)
+    console.print(comparison.unsupported_rule, style="dim", highlight=False, soft_wrap=True)
+    unsupported = comparison.unsupported_in(district)
+    for u in unsupported:
+        console.print(f"→ Ohne Beleg in den Daten: „{u.concern}“ ({u.theme}, {number(u.notes)} Beiträge) – "
+                      + "; ".join(r.text() for r in u.readings), highlight=False, soft_wrap=True)
+    if not unsupported:
+        console.print(f"→ Kein Anliegen für {district} ohne Beleg in den Daten.", highlight=False)
 
 
 @command("concerns")
