@@ -437,7 +437,10 @@ def report_command(
         if chosen is None:
             raise InputError(f"{out.name}: Bitte --format angeben (docx, pdf, html oder oparl).")
         notice = example_notice(settings.nlp, what=(DISTRICTS,))  # reports show districts, no indicators
-        bericht = load_bericht(Store(settings.db_url), conference, ranking=settings.ranking, notice=notice)
+        from pipelines.district_map import load_district_map
+
+        bericht = load_bericht(Store(settings.db_url), conference, ranking=settings.ranking, notice=notice,
+                               district_map=load_district_map(settings.nlp))
         written = write_report(bericht, chosen.lower(), out,
                                geometry=read_geometry(Path(settings.nlp.data_dir) / settings.nlp.gazetteer))
         console.print(f"Bericht mit {len(bericht.concerns)} Anliegen und {len(bericht.measures)} Maßnahmen → "

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -170,10 +170,11 @@ def load_district_map(nlp: NlpSettings) -> DistrictMap | None:
     return read_district_map(path, Gazetteer.from_yaml(Path(nlp.data_dir) / nlp.gazetteer))
 
 
-def district_notes(overview: Overview) -> dict[str, int]:
-    """Notes of active concerns that name each district (a note naming two counts for both)."""
+def district_notes(heatmap: Mapping[str, Mapping[str, int]]) -> dict[str, int]:
+    """Notes of active concerns that name each district, from a theme × district heatmap
+    (:attr:`Overview.heatmap`; a note naming two districts counts for both)."""
     notes: dict[str, int] = {}
-    for row in overview.heatmap.values():
+    for row in heatmap.values():
         for district, n in row.items():
             notes[district] = notes.get(district, 0) + n
     return notes
@@ -197,7 +198,7 @@ def measures_of_map(indicators: Sequence[Indicator]) -> list[str]:
 def map_values(measure: str, overview: Overview, indicators: Sequence[Indicator]) -> dict[str, float]:
     """District → value of ``measure`` (see :func:`measures_of_map`); an indicator's latest year."""
     if measure == NOTES:
-        return {d: float(n) for d, n in district_notes(overview).items()}
+        return {d: float(n) for d, n in district_notes(overview.heatmap).items()}
     if measure == CONCERNS:
         return {d: float(n) for d, n in district_concerns(overview).items()}
     latest: dict[str, tuple[str, float]] = {}

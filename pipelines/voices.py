@@ -302,7 +302,7 @@ def compare(overview: Overview, nlp: NlpSettings, settings: ComparisonSettings) 
     theme_indicators = load_theme_indicators(Path(nlp.data_dir) / nlp.indicator_themes)
     concerns = [ConcernPlaces(c.label, c.theme, c.profile.get("districts", {})) for c in overview.top]
     return Comparison(
-        blind_spots=tuple(blind_spots(district_notes(overview), overview.n_contributions, indicators,
+        blind_spots=tuple(blind_spots(district_notes(overview.heatmap), overview.n_contributions, indicators,
                                       theme_indicators, settings)),
         unsupported=tuple(unsupported_concerns(concerns, indicators, theme_indicators, settings)),
         blind_spot_rule=blind_spot_rule(settings, theme_indicators),
