@@ -350,7 +350,7 @@ def _print_voices_and_data(settings: Settings, conference: str, district: str) -
     """The district's indicators beside the city's, then where voices and data diverge there, with the rules."""
     from pipelines.indicators import load_indicators
     from pipelines.review import ReviewReader
-    from pipelines.voices import compare, readings
+    from pipelines.voices import compare, figure, readings
 
     overview = ReviewReader(Store(settings.db_url), conference, "Kommandozeile", settings.ranking).overview(top=None)
     comparison = compare(overview, settings.nlp, settings.comparison)
@@ -360,7 +360,7 @@ def _print_voices_and_data(settings: Settings, conference: str, district: str) -
         table = Table("Indikator", "Wert", "Stadt", "Jahr", "Verlauf", title=f"Indikatoren – {district}")
         for r in shown:
             unit = f" {r.series.unit}" if r.series.unit else ""
-            table.add_row(r.series.indicator, f"{number(r.series.value, 1)}{unit}", f"{number(r.city, 1)}{unit}",
+            table.add_row(r.series.indicator, f"{figure(r.series.value)}{unit}", f"{figure(r.city)}{unit}",
                           r.series.year, r.series.trend() or "–")
         console.print(table)
     else:

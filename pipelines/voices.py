@@ -35,6 +35,11 @@ from pipelines.settings import ComparisonSettings, NlpSettings
 HIGH, LOW = "hoch", "niedrig"
 
 
+def figure(value: float) -> str:
+    """An indicator value the German way: "21,6", and whole numbers such as Einwohner without decimals."""
+    return number(value, 0 if abs(value) >= 1000 else 1)
+
+
 @dataclass(frozen=True)
 class Need:
     """An indicator that shows a theme, and which direction signals need."""
@@ -68,7 +73,7 @@ class Series:
             return ""
         (first_year, first), (last_year, last) = self.points[0], self.points[-1]
         arrow = "↑" if last > first else "↓" if last < first else "→"
-        return f"{arrow} {number(first, 1)} → {number(last, 1)} ({first_year}–{last_year})"
+        return f"{arrow} {figure(first)} → {figure(last)} ({first_year}–{last_year})"
 
 
 @dataclass(frozen=True)
@@ -98,7 +103,7 @@ class Reading:
     def text(self) -> str:
         """"SGB-II-Quote 21,6 % (Stadt 12,3 %)"."""
         unit = f" {self.series.unit}" if self.series.unit else ""
-        return f"{self.series.indicator} {number(self.series.value, 1)}{unit} (Stadt {number(self.city, 1)}{unit})"
+        return f"{self.series.indicator} {figure(self.series.value)}{unit} (Stadt {figure(self.city)}{unit})"
 
 
 @dataclass(frozen=True)
@@ -176,14 +181,17 @@ def series_of(indicators: Sequence[Indicator]) -> dict[tuple[str, str], Series]:
 
 
 def city_values(series: Mapping[tuple[str, str], Series], population: str) -> dict[str, float]:
-    """Indicator → the city's value: the districts' latest values weighted by ``population``."""
+    """Indicator → the city's value: the districts' latest values weighted by ``population``;
+    for ``population`` itself, the districts' sum."""
     weights = {d: s.value for (d, name), s in series.items() if name == population}
     by_indicator: dict[str, list[Series]] = {}
     for (_, name), s in series.items():
         by_indicator.setdefault(name, []).append(s)
     out = {}
     for name, rows in by_indicator.items():
-        if all(weights.get(s.district, 0) > 0 for s in rows):
+        if name == population:
+            out[name] = sum(s.value for s in rows)
+        elif all(weights.get(s.district, 0) > 0 for s in rows):
             out[name] = sum(s.value * weights[s.district] for s in rows) / sum(weights[s.district] for s in rows)
         else:
             out[name] = sum(s.value for s in rows) / len(rows)

@@ -71,6 +71,7 @@ def map_spec(dmap: DistrictMap, values: Mapping[str, float], measure: str, unit:
     """
     shrink = 1.0 / dmap.aspect()
     title = f"{measure} ({unit})" if unit else measure
+    peak = max((v for v in values.values() if v is not None), default=0.0)
     shapes, labels = [], []
     for feature in dmap.features():
         name = feature["properties"]["name"]
@@ -81,7 +82,8 @@ def map_spec(dmap: DistrictMap, values: Mapping[str, float], measure: str, unit:
                        "Gewählt": name == selected})
         outer = dmap.shapes[name][0][0]
         labels.append({"Sozialraum": name, "x": sum(p[0] for p in outer[:-1]) / (len(outer) - 1) * shrink,
-                       "y": sum(p[1] for p in outer[:-1]) / (len(outer) - 1)})
+                       "y": sum(p[1] for p in outer[:-1]) / (len(outer) - 1),
+                       "Dunkel": value is not None and value > peak / 2})  # white names on dark areas
     return {  # a plain Vega-Lite spec: Altair would validate every object it builds (0.4 s for this map)
         "height": 420,
         # aria off: Vega would describe the map in English; German number format as everywhere
@@ -102,8 +104,9 @@ def map_spec(dmap: DistrictMap, values: Mapping[str, float], measure: str, unit:
                              {"field": "Anzeige", "type": "nominal", "title": title}],
              }},
             {"name": "namen", "data": {"values": labels},
-             "mark": {"type": "text", "fontSize": 10, "color": "#333"},
-             "encoding": {"longitude": {"field": "x", "type": "quantitative"},
+             "mark": {"type": "text", "fontSize": 10},
+             "encoding": {"color": {"condition": {"test": "datum.Dunkel", "value": "white"}, "value": "#333"},
+                          "longitude": {"field": "x", "type": "quantitative"},
                           "latitude": {"field": "y", "type": "quantitative"},
                           "text": {"field": "Sozialraum", "type": "nominal"}}},
         ],

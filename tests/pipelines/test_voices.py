@@ -86,6 +86,8 @@ def test_readings_show_the_latest_value_the_city_and_the_trend(city) -> None:
     assert (sgb.series.value, sgb.series.year, sgb.city, sgb.series.source) == (30.0, "2025", 15.0, "stadt.csv")
     assert sgb.series.trend() == "↑ 25,0 → 30,0 (2023–2025)"
     assert by_name["Arbeitslosenquote"].series.trend() == ""
+    # the population's city value is the sum, and whole numbers show without decimals
+    assert by_name["Einwohner"].text() == "Einwohner 1.000 Personen (Stadt 4.000 Personen)"
 
 
 def test_rules_are_stated_in_plain_german_with_their_thresholds(city) -> None:

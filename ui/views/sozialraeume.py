@@ -11,7 +11,7 @@ from pipelines.example_data import EXAMPLE_MARK, example_notice
 from pipelines.formats import number
 from pipelines.indicators import indicator_districts, load_indicators
 from pipelines.review import Filters
-from pipelines.voices import compare, readings
+from pipelines.voices import compare, figure, readings
 from ui import context as ctx
 from ui import widgets as w
 from ui.district_map import district_map, loaded_map
@@ -67,8 +67,8 @@ if shown:
                "Der Verlauf erscheint, wo die Dateien mehrere Jahre enthalten.")
     st.dataframe(pd.DataFrame({
         "Indikator": [r.series.indicator for r in shown],
-        "Wert": [number(r.series.value, 1) for r in shown],
-        "Stadt": [number(r.city, 1) for r in shown],
+        "Wert": [figure(r.series.value) for r in shown],
+        "Stadt": [figure(r.city) for r in shown],
         "Einheit": [r.series.unit for r in shown],
         "Jahr": [r.series.year for r in shown],
         "Verlauf": [r.series.trend() or "–" for r in shown],
