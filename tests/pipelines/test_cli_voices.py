@@ -1,4 +1,4 @@
-"""``taten concerns --district``: the district's indicators beside the city's, and where voices and data diverge."""
+"""``taten concerns --district`` (indicators beside the city, voices and data) and ``taten report`` with the map."""
 
 from __future__ import annotations
 
@@ -54,3 +54,25 @@ def test_concerns_for_a_district_name_the_blind_spot_and_unsupported_concerns_un
             "(Stadt 8,3 %).") in out
     assert "→ Ohne Beleg in den Daten: „" in out and "(Einkommen, " in out
     assert "Anteil über 65 Jahren 14,7 % (Stadt 20,1 %)" in out
+
+
+def test_report_with_a_broken_map_file_stops_with_one_german_line(analysed, tmp_path: Path,
+                                                                  city_data_dir: Path) -> None:
+    (city_data_dir / "districts" / "dueren.geojson").write_text('{"type": "FeatureCollection", "features": [',
+                                                                encoding="utf-8")
+    config = tmp_path / "taten.yml"
+    config.write_text(f"nlp:\n  data_dir: {city_data_dir}\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["--config", str(config), "report", "-c", CONFERENCE, "--out",
+                                      str(tmp_path / "b.html")], env=analysed)
+    assert result.exit_code == 1
+    assert result.stderr.strip().startswith("Fehler: Karte dueren.geojson ist kein gültiges GeoJSON (Zeile 1")
+    assert "Traceback" not in result.output and not (tmp_path / "b.html").exists()
+
+
+def test_report_from_the_command_line_carries_the_demo_map(analysed, tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["report", "-c", CONFERENCE, "--out", str(tmp_path / "b.html")], env=analysed,
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "b.html").read_text(encoding="utf-8")
+    assert "<h3>Karte der Sozialräume</h3>" in html
+    assert "<figcaption>Beispieldaten – fiktiv: schematische Flächen (dueren.geojson)" in html
