@@ -33,7 +33,7 @@ from nlp.text import clean_text, text_hash
 from pipelines import cli_german
 from pipelines.analyse import analyse_conference, cluster_group
 from pipelines.errors import InputError, TatenError
-from pipelines.example_data import DISTRICTS, example_notice
+from pipelines.example_data import DISTRICTS, INDICATORS, example_notice
 from pipelines.formats import number, rate, seconds
 from pipelines.lineage import NEW, Lineage
 from pipelines.ingest import read_table
@@ -350,7 +350,9 @@ def _print_concerns(settings: Settings, conference: str, theme: str | None, dist
         gone = view.vanished[0].conference
         console.print(f"Nicht mehr genannt (aus {gone}): "
                       + "; ".join(f"{v.label} ({number(v.size)} Beiträge)" for v in view.vanished), highlight=False)
-    notice = example_notice(settings.nlp, what=(DISTRICTS,))
+    if district is not None:
+        _print_voices_and_data(settings, conference, district)
+    notice = example_notice(settings.nlp, what=(DISTRICTS,) if district is None else (DISTRICTS, INDICATORS))
     if notice:
         console.print(notice, style="yellow", highlight=False)
 
@@ -361,6 +363,43 @@ def _status(lineage: Lineage | None) -> Text:
         return Text(NEW)
     status = Text(lineage.text, style="bold" if lineage.earlier else "")
     return status + (Text("\n" + lineage.signal, style="yellow") if lineage.signal else Text())
+
+
+def _print_voices_and_data(settings: Settings, conference: str, district: str) -> None:
+    """The district's indicators beside the city's, then where voices and data diverge there, with the rules."""
+    from pipelines.indicators import load_indicators
+    from pipelines.review import ReviewReader
+    from pipelines.voices import compare, figure, readings
+
+    overview = ReviewReader(Store(settings.db_url), conference, "Kommandozeile", settings.ranking).overview(top=None)
+    comparison = compare(overview, settings.nlp, settings.comparison)
+    shown = readings(district, load_indicators(Path(settings.nlp.data_dir) / "indicators"),
+                     comparison.theme_indicators, settings.comparison.population)
+    if shown:
+        table = Table("Indikator", "Wert", "Stadt", "Jahr", "Verlauf", title=f"Indikatoren – {district}")
+        for r in shown:
+            unit = f" {r.series.unit}" if r.series.unit else ""
+            table.add_row(r.series.indicator, f"{figure(r.series.value)}{unit}", f"{figure(r.city)}{unit}",
+                          r.series.year, r.series.trend() or "–")
+        console.print(table)
+    else:
+        console.print(f"Für {district} gibt es keine Indikatoren.", highlight=False)
+    console.print(f"Stimmen und Daten – {district}", style="bold", highlight=False)
+    console.print(comparison.blind_spot_rule, style="dim", highlight=False, soft_wrap=True)
+    spot = comparison.blind_spot(district)
+    if spot is None:
+        console.print(f"→ {district} ist kein blinder Fleck.", highlight=False)
+    else:
+        console.print(f"→ Blinder Fleck: {number(spot.notes)} Beiträge ({number(spot.share * 100, 1)} %) nennen "
+                      f"{district}, aber " + "; ".join(r.text() for r in spot.readings) + ".",
+                      highlight=False, soft_wrap=True)
+    console.print(comparison.unsupported_rule, style="dim", highlight=False, soft_wrap=True)
+    unsupported = comparison.unsupported_in(district)
+    for u in unsupported:
+        console.print(f"→ Ohne Beleg in den Daten: „{u.concern}“ ({u.theme}, {number(u.notes)} Beiträge) – "
+                      + "; ".join(r.text() for r in u.readings), highlight=False, soft_wrap=True)
+    if not unsupported:
+        console.print(f"→ Kein Anliegen für {district} ohne Beleg in den Daten.", highlight=False)
 
 
 @command("concerns")
@@ -417,7 +456,10 @@ def report_command(
         if chosen is None:
             raise InputError(f"{out.name}: Bitte --format angeben (docx, pdf, html oder oparl).")
         notice = example_notice(settings.nlp, what=(DISTRICTS,))  # reports show districts, no indicators
-        bericht = load_bericht(Store(settings.db_url), conference, ranking=settings.ranking, notice=notice)
+        from pipelines.district_map import load_district_map
+
+        bericht = load_bericht(Store(settings.db_url), conference, ranking=settings.ranking, notice=notice,
+                               district_map=load_district_map(settings.nlp))
         written = write_report(bericht, chosen.lower(), out,
                                geometry=read_geometry(Path(settings.nlp.data_dir) / settings.nlp.gazetteer))
         console.print(f"Bericht mit {len(bericht.concerns)} Anliegen und {len(bericht.measures)} Maßnahmen → "

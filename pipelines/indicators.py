@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,15 @@ class Indicator:
     year: str
     source: str
     example: bool = False  # the file is marked as invented example data
+
+    @property
+    def number(self) -> float | None:
+        """The value as a number ("17.8" or "17,8"); None for anything else ("–", "")."""
+        try:
+            value = float(self.value.strip().replace(",", "."))
+        except ValueError:
+            return None
+        return value if math.isfinite(value) else None
 
 
 def load_indicators(folder: Path) -> list[Indicator]:

@@ -70,6 +70,16 @@ class NlpSettings(_Section):
         "Aktenzeichen with typed placeholders before a note is stored. Switch off only on purpose.",
     )
     names: str = "names"
+    district_map: str = Field(
+        "districts/dueren.geojson",
+        description="GeoJSON (EPSG:4326) with one feature per Sozialraum, property 'name'; drawn as the map "
+        "in the workbench and the reports. A missing file means no map.",
+    )
+    indicator_themes: str = Field(
+        "indicators/themes.yml",
+        description="Which indicators show which theme (and whether high or low values signal need); "
+        "read by the comparison of voices and data.",
+    )
 
 
 class EmbeddingSettings(_Section):
@@ -105,6 +115,26 @@ class RankingSettings(_Section):
     conferences: float = 1.0
 
 
+class ComparisonSettings(_Section):
+    """When voices and data count as apart (see pipelines.voices)."""
+
+    ratio: float = Field(
+        1.5, gt=1.0,
+        description="An indicator is conspicuous at this many times the city's value (or at most its "
+        "inverse where low values signal need).",
+    )
+    few_notes: float = Field(
+        0.05, ge=0.0, le=1.0,
+        description="A district is seldom named below this share of all notes of active concerns.",
+    )
+    min_notes: int = Field(
+        2, ge=1, description="A concern is raised for a district when at least this many of its notes name it.",
+    )
+    population: str = Field(
+        "Einwohner", description="The indicator that weights the districts in the city's value.",
+    )
+
+
 class StorageSettings(_Section):
     """Where the data live."""
 
@@ -122,6 +152,7 @@ class Settings(BaseSettings):
     embedding: EmbeddingSettings = EmbeddingSettings()
     clustering: ClusteringSettings = ClusteringSettings()
     ranking: RankingSettings = RankingSettings()
+    comparison: ComparisonSettings = ComparisonSettings()
     storage: StorageSettings = StorageSettings()
     database_url: str | None = None
 

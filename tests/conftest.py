@@ -55,7 +55,7 @@ def city_data_dir(tmp_path: Path) -> Path:
     import yaml
 
     folder = tmp_path / "stadtdaten"
-    shutil.copytree(REPO / "data", folder, ignore=shutil.ignore_patterns("*.csv.yml"))
+    shutil.copytree(REPO / "data", folder, ignore=shutil.ignore_patterns("*.csv.yml", "*.geojson.yml"))
     gazetteer = folder / "districts" / "dueren.yml"
     raw = yaml.safe_load(gazetteer.read_text(encoding="utf-8"))
     raw.pop("example_data"), raw.pop("source")

@@ -14,6 +14,8 @@ import streamlit as st
 
 from pipelines.bericht import load_bericht
 from pipelines.bericht.write import DOWNLOADS, read_geometry, report_bytes
+from pipelines.district_map import load_district_map
+from pipelines.errors import InputError
 from pipelines.example_data import DISTRICTS, example_notice
 from ui import context as ctx
 
@@ -25,8 +27,12 @@ def _maker(conference: str, fmt: str, stem: str) -> Callable[[], bytes]:
     settings, store = ctx.settings(), ctx.store()
 
     def make() -> bytes:
+        try:
+            district_map = load_district_map(settings.nlp)
+        except InputError:  # the pages say what is wrong with the file; the report comes without the map
+            district_map = None
         bericht = load_bericht(store, conference, ranking=settings.ranking,
-                               notice=example_notice(settings.nlp, what=(DISTRICTS,)))
+                               notice=example_notice(settings.nlp, what=(DISTRICTS,)), district_map=district_map)
         geometry = read_geometry(Path(settings.nlp.data_dir) / settings.nlp.gazetteer)
         return report_bytes(bericht, fmt, geometry=geometry, stem=stem)
 

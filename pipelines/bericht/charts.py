@@ -16,8 +16,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.patches import Polygon as MplPolygon  # noqa: E402
 
 from pipelines.bericht.data import Bericht, ConcernItem  # noqa: E402
+from pipelines.district_map import district_notes  # noqa: E402
+from pipelines.example_data import EXAMPLE_MARK  # noqa: E402
 from pipelines.formats import number  # noqa: E402
 
 MAX_LABEL = 48
@@ -114,3 +117,45 @@ def theme_heatmap_chart(theme: str, concerns: list[ConcernItem], kind: str = "sv
                + "; ".join(f"{c.label}: " + (", ".join(f"{d} {number(n)}" for d, n in sorted(
                    c.districts.items(), key=lambda x: -x[1])[:3]) or "kein Sozialraum genannt") for c in concerns))
         return _render(fig, alt, 16.0, kind)
+
+
+def district_map_chart(bericht: Bericht, kind: str = "svg") -> Chart | None:
+    """The city's areas coloured by the notes naming each district (None without a map).
+
+    Drawn from the same GeoJSON as the workbench map (:func:`pipelines.district_map.load_district_map`),
+    longitude stretched by the latitude so districts keep their shape; schematic example
+    areas carry the example mark inside the picture.
+    """
+    dmap = bericht.district_map
+    if dmap is None:
+        return None
+    notes = district_notes(bericht.heatmap)
+    peak = max(notes.values(), default=0) or 1
+    colours = plt.get_cmap("Oranges")
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(6.5, 4.8))
+        for name, polygons in dmap.shapes.items():
+            n = notes.get(name, 0)
+            for polygon in polygons:
+                ax.add_patch(MplPolygon(polygon[0], closed=True, facecolor=colours(0.15 + 0.85 * n / peak)
+                                        if n else "#e6e6e6", edgecolor="white", linewidth=1))
+            outer = polygons[0][0][:-1]
+            ax.text(sum(p[0] for p in outer) / len(outer), sum(p[1] for p in outer) / len(outer),
+                    f"{_short(name)}\n{number(n)}" if n else _short(name), ha="center", va="center", fontsize=6.5,
+                    color="white" if n > peak / 2 else "black")
+        west, south, east, north = dmap.bounds()
+        ax.set_xlim(west, east)
+        ax.set_ylim(south, north)
+        ax.set_aspect(dmap.aspect())
+        ax.set_axis_off()
+        scale = plt.cm.ScalarMappable(cmap=colours, norm=plt.Normalize(0, peak))
+        fig.colorbar(scale, ax=ax, label="Beiträge, die den Sozialraum nennen", shrink=0.7)
+        if dmap.example:
+            ax.set_title(f"{EXAMPLE_MARK}: schematische Flächen, keine amtlichen Grenzen", fontsize=8,
+                         color="#9a3412")
+        fig.tight_layout()
+        busiest = sorted(((n, d) for d, n in notes.items() if d in dmap.shapes and n), reverse=True)[:5]
+        alt = ("Karte der Sozialräume: wie viele Beiträge jeden Sozialraum nennen. Am häufigsten: "
+               + ("; ".join(f"{d}: {number(n)}" for n, d in busiest) or "kein Sozialraum genannt")
+               + (f". {EXAMPLE_MARK}: schematische Flächen." if dmap.example else "."))
+        return _render(fig, alt, 15.5, kind)

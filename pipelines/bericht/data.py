@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 
 from models.records import AnalysisRun, Conference
 from models.store import Store
+from pipelines.district_map import DistrictMap
 from pipelines.report import COMMITTEE_STATUSES
 from pipelines.review import ClusterView, MemberView, ReviewReader
 from pipelines.settings import RankingSettings
@@ -94,6 +95,7 @@ class Bericht:
     ranking: dict[str, float]
     created: datetime
     notice: str | None  # the example-data sentence, "Beispieldaten – fiktiv: …"
+    district_map: DistrictMap | None = None  # the city's areas, for the map of notes per district
 
     def concerns_of(self, theme: str) -> list[ConcernItem]:
         return [c for c in self.concerns if c.theme == theme]
@@ -121,12 +123,13 @@ def _concern(c: ClusterView) -> ConcernItem:
 
 def load_bericht(
     store: Store, conference: str, *, ranking: RankingSettings | None = None, notice: str | None = None,
-    now: datetime | None = None,
+    now: datetime | None = None, district_map: DistrictMap | None = None,
 ) -> Bericht:
     """Read the report of ``conference``'s latest analysis.
 
     Args:
         notice: the example-data sentence (:func:`pipelines.example_data.example_notice`), if any.
+        district_map: the city's areas (:func:`pipelines.district_map.load_district_map`); None: no map.
         now: when the report is made (tests fix it).
 
     Raises:
@@ -164,4 +167,5 @@ def load_bericht(
         themes=tuple(themes), districts=overview.districts, concerns=concerns, heatmap=overview.heatmap,
         measures=tuple(measures), run_id=facts[2], model_id=facts[3], run_finished=facts[4],
         ranking=(ranking or RankingSettings()).model_dump(), created=now or datetime.now(timezone.utc), notice=notice,
+        district_map=district_map,
     )

@@ -15,7 +15,9 @@ from pipelines.bericht import (
     TITLE, TOP_OVERALL, TOP_PER_THEME, Bericht, MeasureItem, concern_facts, key_figures, measure_facts, proposal,
     provenance, quote_line, when,
 )
-from pipelines.bericht.charts import Chart, heatmap_chart, theme_heatmap_chart, top_concerns_chart
+from pipelines.bericht.charts import (
+    Chart, district_map_chart, heatmap_chart, theme_heatmap_chart, top_concerns_chart,
+)
 
 
 def _german(document: Document) -> None:
@@ -87,6 +89,11 @@ def write_docx(b: Bericht, path: Path) -> None:
     if heatmap:
         document.add_heading("Themen und Sozialräume", level=2)
         _picture(document, heatmap)
+    places = district_map_chart(b, "png")
+    if places and b.district_map:
+        document.add_heading("Karte der Sozialräume", level=2)
+        _picture(document, places)
+        document.add_paragraph(b.district_map.caption)
 
     for theme in b.themes:
         document.add_heading(theme, level=1)

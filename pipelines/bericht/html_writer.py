@@ -15,7 +15,9 @@ from html import escape
 from pathlib import Path
 
 from pipelines.bericht import TITLE, TOP_PER_THEME, Bericht, MeasureItem, key_figures, when
-from pipelines.bericht.charts import Chart, heatmap_chart, theme_heatmap_chart, top_concerns_chart
+from pipelines.bericht.charts import (
+    Chart, district_map_chart, heatmap_chart, theme_heatmap_chart, top_concerns_chart,
+)
 from pipelines.formats import number
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
@@ -81,6 +83,10 @@ def html_text(b: Bericht) -> str:
     heatmap = heatmap_chart(b)
     if heatmap:
         out.append("<h3>Themen und Sozialräume</h3>" + _figure(heatmap))
+    places = district_map_chart(b)
+    if places and b.district_map:
+        out.append('<h3>Karte der Sozialräume</h3>' + _figure(places).replace(
+            "</figure>", f"<figcaption>{_e(b.district_map.caption)}</figcaption></figure>"))
     out.append("</section>")
     for theme in b.themes:
         top = b.concerns_of(theme)[:TOP_PER_THEME]

@@ -19,7 +19,9 @@ from pipelines.bericht import (
     TITLE, TOP_OVERALL, TOP_PER_THEME, Bericht, MeasureItem, concern_facts, key_figures, measure_facts, proposal,
     provenance, quote_line, when,
 )
-from pipelines.bericht.charts import Chart, heatmap_chart, theme_heatmap_chart, top_concerns_chart
+from pipelines.bericht.charts import (
+    Chart, district_map_chart, heatmap_chart, theme_heatmap_chart, top_concerns_chart,
+)
 from pipelines.errors import TatenError
 
 TEMPLATE = "bericht.typ"
@@ -50,6 +52,7 @@ def _typeset(b: Bericht, fmt: str = "pdf", ppi: int | None = None) -> bytes | li
     with tempfile.TemporaryDirectory(prefix="taten-bericht-") as tmp:
         folder = Path(tmp)
         heatmap = heatmap_chart(b)
+        places = district_map_chart(b)
         themes = []
         for i, theme in enumerate(b.themes):
             top = b.concerns_of(theme)[:TOP_PER_THEME]
@@ -67,6 +70,8 @@ def _typeset(b: Bericht, fmt: str = "pdf", ppi: int | None = None) -> bytes | li
             "notice": b.notice, "figures": key_figures(b),
             "top": [f"{c.label} ({c.theme}) – {c.size} Beiträge" for c in b.concerns[:TOP_OVERALL]],
             "heatmap": _chart(folder, "heatmap.svg", heatmap) if heatmap else None,
+            "map": ({**_chart(folder, "karte.svg", places), "caption": b.district_map.caption}
+                    if places and b.district_map else None),
             "themes": themes, "elsewhere": [_measure(m) for m in b.measures_elsewhere()],
             "proposal": proposal(b),
             "appendix": [f"{c.rank}. {c.label} ({c.theme}) – {concern_facts(c)}" for c in b.concerns],
