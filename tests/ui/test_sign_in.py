@@ -261,3 +261,37 @@ def test_labels_measures_and_notes_with_html_stay_text_for_every_role(app, hosti
     assert "Servicetelefon <script>alert(3)</script>" in seen  # the markup is shown, as text
     if ACCOUNTS[name] != "Ausschuss":
         assert HOSTILE in seen
+
+
+@pytest.mark.slow
+def test_in_a_real_browser_nothing_shows_before_sign_in_and_a_committee_link_opens_no_staff_page(
+        analysed_store: Store, accounts: AccountService, taten_home, browser, monkeypatch: pytest.MonkeyPatch,
+        hostile) -> None:
+    from tests.conftest import serve_workbench
+
+    monkeypatch.setenv("TATEN_AUTH__MODE", "accounts")  # `streamlit run` reads it from its environment
+    dialogs: list[str] = []
+    with serve_workbench(analysed_store.url, taten_home) as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            page.goto(f"{url}/cluster")  # a link straight to a staff page
+            page.get_by_role("button", name="Anmelden").wait_for(timeout=30_000)
+            page.wait_for_timeout(500)
+            before = page.inner_text("body")
+            page.get_by_label("Benutzername").fill("a.ausschuss")
+            page.get_by_label("Passwort", exact=True).fill(PASSWORD)
+            page.get_by_role("button", name="Anmelden").click()
+            page.get_by_text("Angemeldet als a.ausschuss (Ausschuss)").wait_for(timeout=30_000)
+            page.get_by_text("Servicetelefon", exact=False).first.wait_for(timeout=30_000)
+            page.wait_for_timeout(500)
+            after = page.inner_text("body")
+            inputs = page.locator("[data-testid=stTextInput], [data-testid=stTextArea]").count()
+        finally:
+            page.close()
+    assert "Taten – Anmeldung" in before
+    assert CONFERENCE not in before and "Kita" not in before and "Jobcenter" not in before
+    assert "Ergebnisse der Sozialraumkonferenz" in after and "Cluster prüfen" not in after
+    assert "<script>alert(3)</script>" in after, "a measure's markup shows as text"
+    assert inputs == 0, "the committee view has no input field"
+    assert dialogs == [], "no script from people's text ran"
