@@ -93,7 +93,16 @@ def _accounts(settings: AuthSettings) -> Principal:
     raise AssertionError("unreachable")  # st.stop() raises
 
 
+NO_AUTH_SECTION = ("Die Anmeldung über den Identitätsdienst der Stadt ist eingestellt (auth.mode: oidc), aber in "
+                   ".streamlit/secrets.toml fehlt der Abschnitt [auth]. Bitte die IT, ihn einzutragen (README, "
+                   "„Sign-in and roles“).")
+
+
 def _oidc(settings: AuthSettings) -> Principal:
+    if "is_logged_in" not in st.user.to_dict():  # Streamlit knows no [auth] section
+        st.title("Taten – Anmeldung")
+        st.error(md(NO_AUTH_SECTION))
+        st.stop()
     if not st.user.is_logged_in:
         st.title("Taten – Anmeldung")
         notice = st.session_state.pop(NOTICE, None)

@@ -295,3 +295,23 @@ def test_in_a_real_browser_nothing_shows_before_sign_in_and_a_committee_link_ope
     assert "<script>alert(3)</script>" in after, "a measure's markup shows as text"
     assert inputs == 0, "the committee view has no input field"
     assert dialogs == [], "no script from people's text ran"
+
+
+def test_with_the_citys_identity_provider_unconfigured_nothing_shows_and_it_says_why(
+        analysed_store: Store, settings: Settings) -> None:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.session_state["store"] = analysed_store
+    at.session_state["settings"] = settings.model_copy(update={"auth": AuthSettings(mode="oidc")})
+    at.run()
+
+    assert not at.exception, at.exception
+    assert not at.button and "fehlt der Abschnitt [auth]" in plain(at.error[0].value)
+    shown = " ".join(strings(at))
+    assert CONFERENCE not in shown and "Kita" not in shown and not at.sidebar.children
+
+
+def test_with_sign_in_off_every_page_says_so(make_app) -> None:
+    at = make_app()
+    for page in PAGES:
+        at.switch_page(f"views/{page}.py").run()
+        assert OFF_NOTICE in [plain(c.value) for c in at.sidebar.caption], page
