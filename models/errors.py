@@ -5,7 +5,9 @@
     ├── ConfigError            a setting is wrong or contradicts another
     ├── ModelUnavailableError  an embedding model cannot be found or loaded offline
     ├── StorageError           the database cannot be opened or written
-    └── ReviewConflictError    a record changed since it was read (optimistic locking)
+    ├── ReviewConflictError    a record changed since it was read (optimistic locking)
+    ├── PermissionDeniedError  the signed-in person's role does not allow the action
+    └── SignInError            a sign-in is refused, or a session expired or was ended
 
 Third-party failures are wrapped at the boundary: ``raise InputError(...) from exc``.
 The CLI prints ``str(error)`` as one line and exits non-zero.
@@ -39,3 +41,11 @@ class StorageError(TatenError):
 
 class ReviewConflictError(TatenError):
     """Someone else changed the record since it was read."""
+
+
+class PermissionDeniedError(TatenError):
+    """The person's role does not allow the action (see ``pipelines.auth.PERMISSIONS``)."""
+
+
+class SignInError(TatenError):
+    """A sign-in is refused (wrong password, too many attempts, disabled account), or a session ended."""

@@ -8,6 +8,7 @@ Measure ─< Measure                           (parent and child measures)
 Conference ─< ReviewEvent                   (audit log of staff decisions)
 Cluster ─< ConcernLink >─ Cluster             (a concern continuing one of an earlier conference)
 Embedding                                   (sentence vectors by model id and text hash)
+Account, SignInFailure                      (built-in sign-in: accounts, failed attempts)
 
 Lists and mappings (keywords, profiles, score breakdowns) are JSON columns, so the
 same schema works on SQLite and PostgreSQL.
@@ -294,3 +295,36 @@ class ConcernLink(Base):
     source: Mapped[str] = mapped_column(String(10), default="auto")
     confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
     rejected: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Account(Base):
+    """A built-in account for offices without an identity provider (see ``pipelines.accounts``).
+
+    ``password_hash`` is an argon2 hash; ``email`` links a person signed in through the
+    city's identity provider to this account's role.
+    """
+
+    __tablename__ = "account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    email: Mapped[str | None] = mapped_column(String(200), unique=True)
+    role: Mapped[str] = mapped_column(String(30))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(100))
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SignInFailure(Base):
+    """One failed sign-in, counted per account (``account:NAME``) and per client (``client:ADDRESS``).
+
+    Kept in the database, so the limit holds across server processes.
+    """
+
+    __tablename__ = "sign_in_failure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(250), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

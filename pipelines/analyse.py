@@ -30,6 +30,7 @@ from nlp.keywords import default_label
 from nlp.lemmatize import process_texts
 from nlp.text import clean_text, text_hash
 from nlp.themes import UNKNOWN_THEME, infer_themes, theme_prototypes, typicality_floor
+from pipelines.auth import LOCAL_OPERATOR, Principal, require
 from pipelines.errors import InputError, TatenError
 from pipelines.figures import MemberFacts, cluster_figures, concern_stats, rank_clusters
 from pipelines.lineage import link_to_earlier
@@ -114,8 +115,12 @@ def analyse_conference(
     resources: Resources,
     settings: Settings,
     progress: Progress | None = None,
+    *,
+    principal: Principal = LOCAL_OPERATOR,
 ) -> AnalysisRun:
     """Run the whole analysis of ``conference`` and store it as a new AnalysisRun.
+
+    ``principal`` is who analyses; the default is the command line (see :mod:`pipelines.auth`).
 
     A caching embedder reads and adds its vectors in ``store``, so every server on
     this database uses the same vectors.
@@ -123,7 +128,9 @@ def analyse_conference(
     Raises:
         InputError: the conference does not exist or has no contributions.
         TatenError: a stage failed (its name is in the message).
+        PermissionDeniedError: ``principal``'s role may not analyse.
     """
+    require(principal, "analyse")
     started = datetime.now(UTC)
     stage = _Stages(progress)
     resources = with_database_vectors(resources, store)

@@ -31,6 +31,7 @@ from models.store import Store
 from nlp.lemmatize import process_texts
 from nlp.text import clean_text, text_hash
 from pipelines import cli_german
+from pipelines.cli_users import user_app
 from pipelines.analyse import analyse_conference, cluster_group
 from pipelines.errors import InputError, TatenError
 from pipelines.example_data import DISTRICTS, INDICATORS, example_notice
@@ -68,6 +69,7 @@ app = typer.Typer(
     help="Taten – aus Beiträgen einer Sozialraumkonferenz werden Anliegen und Maßnahmen.",
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
 )
+app.add_typer(user_app, name="user")  # taten user add/list/disable/reset-password
 
 
 def command(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:

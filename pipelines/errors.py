@@ -10,7 +10,9 @@ from models.errors import (
     ConfigError,
     InputError,
     ModelUnavailableError,
+    PermissionDeniedError,
     ReviewConflictError,
+    SignInError,
     StorageError,
     TatenError,
 )
@@ -19,7 +21,9 @@ __all__ = [
     "ConfigError",
     "InputError",
     "ModelUnavailableError",
+    "PermissionDeniedError",
     "ReviewConflictError",
+    "SignInError",
     "StorageError",
     "TatenError",
 ]

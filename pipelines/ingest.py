@@ -62,6 +62,7 @@ from nlp.text import clean_text, contains_markup, normalise_label, text_hash
 from nlp.themes import Taxonomy
 from pipelines import documents
 from pipelines.documents import COLUMN_ALIASES, SINGLE_COLUMN, Block, decode_bytes, sniff_delimiter  # noqa: F401
+from pipelines.auth import LOCAL_OPERATOR, Principal, require
 from pipelines.errors import InputError
 
 if TYPE_CHECKING:
@@ -827,16 +828,21 @@ def import_sources(
     conference: str | None,
     vocab: Vocabularies,
     options: ImportOptions = ImportOptions(),
+    *,
+    principal: Principal = LOCAL_OPERATOR,
 ) -> ImportReport:
     """Import files into ``conference`` in one transaction (see the module docstring).
 
     Args:
         conference: name of the conference; None takes the manifest's.
         options: date, city, dry run, strictness, pseudonymiser and manifest.
+        principal: who imports; the default is the command line (see :mod:`pipelines.auth`).
 
     Raises:
         InputError: no conference named; in strict mode any failure, naming file and line.
+        PermissionDeniedError: ``principal``'s role may not import.
     """
+    require(principal, "import")
     manifest = options.resolved_manifest()
     conference = conference or (manifest.conference if manifest else None)
     if not conference:
@@ -890,6 +896,8 @@ def import_files(
     conference: str | None,
     vocab: Vocabularies,
     options: ImportOptions = ImportOptions(),
+    *,
+    principal: Principal = LOCAL_OPERATOR,
 ) -> ImportReport:
     """Import files, folders (recursively) and globs; see :func:`import_sources`.
 
@@ -898,7 +906,7 @@ def import_files(
     sources, found = collect_sources(paths)
     if options.manifest is None and found is not None:
         options = replace(options, manifest=found)
-    return import_sources(store, sources, conference, vocab, options)
+    return import_sources(store, sources, conference, vocab, options, principal=principal)
 
 
 def import_uploads(
@@ -907,6 +915,8 @@ def import_uploads(
     conference: str | None,
     vocab: Vocabularies,
     options: ImportOptions = ImportOptions(),
+    *,
+    principal: Principal = LOCAL_OPERATOR,
 ) -> ImportReport:
     """Import uploaded files given as ``(file name, bytes)``, e.g. from the workbench's upload view.
 
@@ -920,7 +930,7 @@ def import_uploads(
             continue
         error = None if documents.file_format(name) else documents.unsupported_reason(name)
         sources.append(Source.named(name, data=bytes(data), error=error))
-    return import_sources(store, sources, conference, vocab, options)
+    return import_sources(store, sources, conference, vocab, options, principal=principal)
 
 
 # -- one table as a DataFrame (the ``cluster`` command) ----------------------

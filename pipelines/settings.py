@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -141,6 +141,42 @@ class StorageSettings(_Section):
     url: str | None = None
 
 
+#: The roles of Taten (see pipelines.auth.PERMISSIONS); kept here so a setting can be checked against them.
+ROLES = ("Leitung", "Sachbearbeitung", "Ausschuss", "Öffentlichkeit")
+
+
+class AuthSettings(_Section):
+    """Sign-in to the workbench (see ``pipelines.auth`` and the README, "Anmeldung").
+
+    ``mode``: ``"off"`` (no sign-in; every visitor may change everything, the workbench
+    says so), ``"accounts"`` (built-in accounts, ``taten user …``) or ``"oidc"`` (the
+    city's identity provider through ``st.login``, configured in ``.streamlit/secrets.toml``).
+    """
+
+    mode: Literal["off", "accounts", "oidc"] = "off"
+    idle_minutes: float = Field(30, gt=0, description="A session without a click for this long ends.")
+    absolute_hours: float = Field(10, gt=0, description="A session ends this long after its sign-in.")
+    max_failures_per_account: int = Field(5, ge=1, description="Failed sign-ins per account within the window.")
+    max_failures_per_client: int = Field(20, ge=1, description="Failed sign-ins per client address within the window.")
+    failure_window_minutes: float = Field(15, gt=0)
+    min_password_length: int = Field(10, ge=8)
+    oidc_provider: str | None = Field(None, description="The [auth.NAME] section of secrets.toml; None: [auth].")
+    oidc_role_claim: str = Field("roles", description="The claim of the identity token that holds roles or groups.")
+    oidc_roles: dict[str, str] = Field(
+        default_factory=dict,
+        description="Claim value → Taten role, e.g. {'taten-leitung': 'Leitung'}. A person whose claim maps to no "
+        "role gets the role of the Taten account with the same e-mail, else no access.",
+    )
+
+    @field_validator("oidc_roles")
+    @classmethod
+    def _known_roles(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value.values()) - set(ROLES))
+        if unknown:
+            raise ValueError(f"unbekannte Rolle(n) {', '.join(unknown)}; erlaubt: {', '.join(ROLES)}")
+        return value
+
+
 class Settings(BaseSettings):
     """All settings of one Taten process."""
 
@@ -154,6 +190,7 @@ class Settings(BaseSettings):
     ranking: RankingSettings = RankingSettings()
     comparison: ComparisonSettings = ComparisonSettings()
     storage: StorageSettings = StorageSettings()
+    auth: AuthSettings = AuthSettings()
     database_url: str | None = None
 
     @classmethod

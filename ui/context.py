@@ -9,8 +9,10 @@ it and the page simply shows the fresh state.
 
 Where a person is lives in the URL, so a reload or a shared link opens the same
 place: ``?konferenz=…`` (the sidebar), ``?thema=…`` and ``?cluster=…`` (Cluster
-prüfen) and ``?name=…`` (the name for the audit log, until there is a sign-in;
-it stays between this browser and this server). Streamlit keeps the path of the page.
+prüfen) and, with sign-in off, ``?name=…`` (the name for the audit log; it stays
+between this browser and this server). Streamlit keeps the path of the page. With
+sign-in on, the signed-in account is the actor and every service call checks its
+role (:func:`principal`, :mod:`ui.auth`).
 
 Every change a person submits carries a request key (:func:`request_key`): the
 session's random token and what the form showed. A double click sends the same
@@ -35,6 +37,7 @@ from typing import Any
 import streamlit as st
 
 from models.store import Store
+from pipelines.auth import Principal, as_principal
 from pipelines.errors import ReviewConflictError, TatenError
 from pipelines.review import ReviewService
 from pipelines.settings import Settings, load_settings
@@ -44,6 +47,7 @@ FLASH = "_flash"
 TOKEN = "_session_token"
 PENDING_CONFERENCE = "_conference_pending"  # the sidebar switches to it on the next run
 READ_ONLY_ACTOR = "Ausschuss (nur lesen)"
+PRINCIPAL = "_principal"  # set by ui.auth.gate when someone signed in
 UNEXPECTED = ("Die Aktion ist wegen eines technischen Fehlers fehlgeschlagen ({kind}). "
               "Bitte die Seite neu laden, prüfen, ob die Änderung gespeichert ist, und sie sonst wiederholen; "
               "bleibt der Fehler, bitte die IT informieren (Details stehen im Protokoll des Servers).")
@@ -73,6 +77,12 @@ def actor() -> str:
     return str(st.session_state.get("actor") or "").strip()
 
 
+def principal() -> Principal:
+    """Who acts: the signed-in account, or (sign-in off) the name entered, with full rights."""
+    signed_in = st.session_state.get(PRINCIPAL)
+    return signed_in if signed_in is not None else as_principal(actor() or READ_ONLY_ACTOR)
+
+
 def conference() -> str | None:
     return st.session_state.get("conference")
 
@@ -92,12 +102,12 @@ def service() -> ReviewService:
     if not actor():
         st.info("Bitte links Ihren Namen eingeben. Jede Änderung wird mit Namen im Änderungsprotokoll gespeichert.")
         st.stop()
-    return ReviewService(store(), name, actor(), settings().ranking)
+    return ReviewService(store(), name, principal(), settings().ranking)
 
 
 def reader() -> ReviewService:
     """A service for pages that only read (Übersicht, Sozialräume, Ausschuss); no name needed."""
-    return ReviewService(store(), require_conference(), actor() or READ_ONLY_ACTOR, settings().ranking)
+    return ReviewService(store(), require_conference(), principal(), settings().ranking)
 
 
 def flash(kind: str, message: str) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from models.queries import active_concerns, latest_run_id, measures_to_show, register_measures
 from models.records import Assignment, Cluster, Conference, Contribution, Measure, MeasureSource, ReviewEvent
 from models.store import Store
+from pipelines.auth import Principal, as_principal
 from pipelines.errors import InputError, ReviewConflictError
 from pipelines.lineage import Lineage, VanishedConcern, earlier_choices, lineage_of, vanished_concerns
 from pipelines.review.register import Node, rolled_up
@@ -45,12 +46,16 @@ class ReviewReader:
     Args:
         store: the database.
         conference: name of an analysed conference.
-        actor: the name the person entered; it goes into the audit log.
+        actor: the signed-in person (:class:`~pipelines.auth.Principal`; every change checks its
+            role), or a plain name: someone without sign-in (the command line, sign-in off), who
+            has the rights of Leitung (see :mod:`pipelines.auth`). The name goes into the audit log.
         ranking: weights for re-ranking after a change of membership.
     """
 
-    def __init__(self, store: Store, conference: str, actor: str, ranking: RankingSettings | None = None) -> None:
-        actor = actor.strip()
+    def __init__(self, store: Store, conference: str, actor: str | Principal,
+                 ranking: RankingSettings | None = None) -> None:
+        self.principal = as_principal(actor)
+        actor = self.principal.name.strip()
         if not actor:
             raise InputError("Bitte einen Namen angeben: jede Änderung wird mit Namen protokolliert.")
         self.store = store

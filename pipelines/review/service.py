@@ -44,6 +44,7 @@ from models.records import (
     ReviewEvent,
     utcnow,
 )
+from pipelines.auth import requires
 from pipelines.errors import InputError, ReviewConflictError
 from pipelines.lineage import earlier_choices
 from pipelines.review.change import MAX_LABEL_CHARS, AlreadyApplied, Change, changed_since, restore
@@ -144,10 +145,10 @@ class ReviewService(ReviewReader):
     Args:
         store: the database.
         conference: name of an analysed conference.
-        actor: the name the person entered; it goes into the audit log.
+        actor: the signed-in :class:`~pipelines.auth.Principal`, or a plain name (no sign-in: Leitung).
         ranking: weights for re-ranking after a change of membership.
 
-    Every change runs under :func:`~pipelines.review.concurrency.retried`: the same
+    Every change checks the principal's role first (:func:`~pipelines.auth.requires`). Every change runs under :func:`~pipelines.review.concurrency.retried`: the same
     lock order for all, and a bounded retry on a deadlock or a busy database.
     """
 
@@ -155,6 +156,7 @@ class ReviewService(ReviewReader):
 
     # -- cluster changes -----------------------------------------------------------
 
+    @requires("review")
     @once
     @retried
     def rename(self, cluster_id: int, label: str, expected_version: int, *,
@@ -173,6 +175,7 @@ class ReviewService(ReviewReader):
             cluster.label, cluster.label_source, cluster.reviewed = label, "staff", True
         return change.result
 
+    @requires("review")
     @once
     @retried
     def set_locked(self, cluster_id: int, locked: bool, expected_version: int, *,
@@ -184,6 +187,7 @@ class ReviewService(ReviewReader):
             cluster.locked, cluster.reviewed = locked, True
         return change.result
 
+    @requires("review")
     @once
     @retried
     def set_relevant(self, cluster_id: int, relevant: bool, expected_version: int, *,
@@ -195,6 +199,7 @@ class ReviewService(ReviewReader):
             cluster.relevant, cluster.reviewed = relevant, True
         return change.result
 
+    @requires("review")
     @once
     @retried
     def merge(self, versions: Mapping[int, int], label: str | None = None, *,
@@ -226,6 +231,7 @@ class ReviewService(ReviewReader):
             target.reviewed = True
         return change.result
 
+    @requires("review")
     @once
     @retried
     def split(self, cluster_id: int, member_ids: Sequence[int], label: str, expected_version: int, *,
@@ -252,6 +258,7 @@ class ReviewService(ReviewReader):
             source.reviewed = True
         return change.result
 
+    @requires("review")
     @once
     @retried
     def move(self, contribution_id: int, to_cluster_id: int, versions: Mapping[int, int | None], *,
@@ -283,12 +290,14 @@ class ReviewService(ReviewReader):
 
     # -- concerns across conferences ------------------------------------------------
 
+    @requires("review")
     @once
     @retried
     def confirm_link(self, link_id: int, *, request_key: str | None = None) -> ClusterView:
         """Staff confirm that a concern continues the earlier one of ``link_id``; the next analysis keeps it."""
         return self._decide_link(link_id, "link_confirm", request_key)
 
+    @requires("review")
     @once
     @retried
     def reject_link(self, link_id: int, *, request_key: str | None = None) -> ClusterView:
@@ -308,6 +317,7 @@ class ReviewService(ReviewReader):
             link.confirmed, link.rejected = confirm, not confirm
         return change.result
 
+    @requires("review")
     @once
     @retried
     def set_link(self, cluster_id: int, previous_cluster_id: int, *,
@@ -353,6 +363,7 @@ class ReviewService(ReviewReader):
 
     # -- measures ------------------------------------------------------------------
 
+    @requires("measures")
     @once
     @retried
     def promote(self, cluster_ids: Sequence[int], measure: MeasureInput, *,
@@ -388,6 +399,7 @@ class ReviewService(ReviewReader):
             change.view = lambda session: self.measure_in(session, measure_id)
         return change.result
 
+    @requires("measures")
     @once
     @retried
     def update_measure(self, measure_id: int, measure: MeasureInput, expected_version: int, *,
@@ -405,6 +417,7 @@ class ReviewService(ReviewReader):
 
     # -- the register: tree, milestones, decisions --------------------------------------
 
+    @requires("measures")
     @once
     @retried
     def set_parent(self, measure_id: int, parent_id: int | None, weight: float, expected_version: int, *,
@@ -432,6 +445,7 @@ class ReviewService(ReviewReader):
             self._write(change, record, values)
         return change.result
 
+    @requires("measures")
     @once
     @retried
     def set_milestones(self, measure_id: int, milestones: Sequence[MilestoneInput], expected_version: int, *,
@@ -445,6 +459,7 @@ class ReviewService(ReviewReader):
             self._write(change, record, {"milestones": checked})
         return change.result
 
+    @requires("measures")
     @once
     @retried
     def record_decision(self, measure_id: int, decision: DecisionInput, expected_version: int, *,
@@ -472,6 +487,7 @@ class ReviewService(ReviewReader):
             setattr(record, key, value)
         record.updated_at, record.updated_by = utcnow(), self.actor
 
+    @requires("measures")
     @retried
     def import_decisions(self, data: bytes, name: str, *, request_key: str | None = None) -> DecisionReport:
         """Import the committee's decisions from a CSV file (Drucksachen-Nr., Ergebnis, Datum).
@@ -577,6 +593,7 @@ class ReviewService(ReviewReader):
             return None
         return newest
 
+    @requires("review")
     @retried
     def undo_last(self, event_id: int | None = None) -> EventView:
         """Undo this person's newest change that is not yet undone.
@@ -631,6 +648,7 @@ class ReviewService(ReviewReader):
 
     redo_of: int | None = None  # set while :meth:`redo_last` applies a change again; Change marks the undo
 
+    @requires("review")
     def redo_last(self, event_id: int | None = None) -> Any:
         """Apply again the change this person's newest action undid (a new change, logged as restored).
 

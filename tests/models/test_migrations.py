@@ -29,7 +29,7 @@ def test_opening_a_0001_database_upgrades_it_to_head_and_keeps_its_data(store_ur
 
     upgraded = Store(store_url)
     try:
-        assert current_revision(upgraded.engine) == "0007"
+        assert current_revision(upgraded.engine) == "0008"
         tables = set(inspect(upgraded.engine).get_table_names())
         assert {"measure", "measure_source", "review_event", "embedding"} <= tables
         conference = upgraded.get_conference("Sozialraumkonferenz 2025")
@@ -58,7 +58,7 @@ def test_opening_a_current_database_again_is_harmless(store_url: str) -> None:
 
     second = Store(store_url)
     try:
-        assert current_revision(second.engine) == "0007"
+        assert current_revision(second.engine) == "0008"
         assert [c.name for c in second.conferences()] == ["Einmal"]
     finally:
         second.close()
@@ -98,7 +98,7 @@ def test_a_0003_database_gets_an_empty_embedding_table_and_keeps_its_data(store_
 
     upgraded = Store(store_url)
     try:
-        assert current_revision(upgraded.engine) == "0007"
+        assert current_revision(upgraded.engine) == "0008"
         assert [c.name for c in upgraded.conferences()] == ["K"]
         assert upgraded.count_embedding_vectors() == 0
         primary_key = inspect(upgraded.engine).get_pk_constraint("embedding")["constrained_columns"]
@@ -136,7 +136,7 @@ def test_0005_adds_a_unique_request_key_and_keeps_the_audit_log(store_url: str) 
 
     upgraded = Store(store_url)
     try:
-        assert current_revision(upgraded.engine) == "0007"
+        assert current_revision(upgraded.engine) == "0008"
         indexes = {i["name"]: i for i in inspect(upgraded.engine).get_indexes("review_event")}
         assert indexes["ix_review_event_request_key"]["unique"]
         with upgraded.engine.begin() as connection:
@@ -168,7 +168,7 @@ def test_0006_gives_old_measures_the_default_progress_of_their_status_and_downgr
 
     upgraded = Store(store_url)
     try:
-        assert current_revision(upgraded.engine) == "0007"
+        assert current_revision(upgraded.engine) == "0008"
         with upgraded.engine.begin() as connection:
             rows = connection.exec_driver_sql(
                 "SELECT id, progress, weight, parent_id, milestones, decision_paper FROM measure ORDER BY id").all()
@@ -184,5 +184,30 @@ def test_0006_gives_old_measures_the_default_progress_of_their_status_and_downgr
             command.downgrade(config, "0005")
         columns = {c["name"] for c in inspect(upgraded.engine).get_columns("measure")}
         assert "progress" not in columns and "decision_paper" not in columns and "title" in columns
+    finally:
+        upgraded.close()
+
+
+def test_0008_adds_empty_account_tables_to_a_0007_database_and_downgrades(store_url: str) -> None:
+    old = Store(store_url, revision="0007")
+    with old.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO conference (id, name, created_at) VALUES (1, 'K', '2025-03-12 00:00:00+00')")
+    old.close()
+
+    upgraded = Store(store_url)
+    try:
+        assert current_revision(upgraded.engine) == "0008"
+        tables = set(inspect(upgraded.engine).get_table_names())
+        assert {"account", "sign_in_failure"} <= tables
+        with upgraded.engine.begin() as connection:
+            assert connection.exec_driver_sql("SELECT count(*) FROM account").scalar() == 0
+            assert connection.exec_driver_sql("SELECT name FROM conference").scalar() == "K"
+        config = alembic_config()
+        with upgraded.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0007")
+        tables = set(inspect(upgraded.engine).get_table_names())
+        assert "account" not in tables and "sign_in_failure" not in tables and "conference" in tables
     finally:
         upgraded.close()

@@ -80,6 +80,7 @@ if st.button("Importieren", key="import_btn", type="primary", disabled=not uploa
             load_vocabularies(ctx.settings()),
             # lenient: a bad upload is listed in the report, the good ones are stored
             ingest.ImportOptions(date=date.strip() or None, dry_run=dry_run, strict=False),
+            principal=ctx.principal(),
         )
     except TatenError as exc:
         st.error(md(exc))
@@ -95,7 +96,8 @@ if report is not None:
             try:
                 with st.spinner("Analyse läuft – beim ersten Mal werden die Sprachmodelle geladen …"):
                     resources = _resources(settings, settings.model_dump_json())
-                    run = analyse_conference(ctx.store(), report.conference, resources, settings)
+                    run = analyse_conference(ctx.store(), report.conference, resources, settings,
+                                             principal=ctx.principal())
             except TatenError as exc:
                 st.error(md(exc))
             else:
