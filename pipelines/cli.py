@@ -77,7 +77,8 @@ def command(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
     return app.command(name, cls=cli_german.GermanCommand)
 
 
-console = Console(width=None if sys.stdout.isatty() else 160, markup=False, emoji=False)
+# Piped into a file or another program: wide enough for the concerns table (eight columns) without wrapping names.
+console = Console(width=None if sys.stdout.isatty() else 220, markup=False, emoji=False)
 errors = Console(stderr=True, markup=False, emoji=False)
 
 
