@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from models import dump
-from models.storage_errors import display_url, storage_error
+from models.storage_errors import display_url, sqlite_path, storage_error
 from models.store import create_db_engine, migrate
 from pipelines.errors import InputError, StorageError
 
@@ -120,6 +120,9 @@ def write_backup(url: str, out: Path, *, vectors: bool = True, secrets: bool = F
         raise InputError(f"{out}: Das ist ein Ordner. Bitte einen Dateinamen angeben, z. B. taten-sicherung.zip.")
     if not out.parent.is_dir():
         raise InputError(f"{out}: Den Ordner {out.parent} gibt es nicht. Bitte einen vorhandenen Ordner angeben.")
+    path = sqlite_path(url)
+    if path is not None and not path.is_file():  # opening it would create an empty database
+        raise StorageError(f"Die SQLite-Datenbank „{path}“ gibt es nicht; es gibt nichts zu sichern.")
     partial = out.with_name(out.name + ".teilweise")
     engine = _engine(url)
     entries: list[dict[str, Any]] = []

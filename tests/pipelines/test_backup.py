@@ -230,6 +230,7 @@ def test_a_backup_of_an_older_schema_is_restored_and_migrated(
     summary = write_backup(old, tmp_path / "alt.zip")
     assert summary.schema_revision == "0005"
     copy = empty_url("sqlite")
+    Store(copy).close()  # empty, but already at the newest schema: taken down to the backup's first
     restore_backup(tmp_path / "alt.zip", copy)
     store = Store(copy)
     try:
@@ -263,3 +264,30 @@ def test_secret_columns_are_left_out_unless_asked_for(empty_url: Callable[[str],
         assert b"argon2" not in b"".join(archive.read(n) for n in archive.namelist())
     with zipfile.ZipFile(tmp_path / "mit.zip") as archive:
         assert json.loads(archive.read("tables/account.jsonl"))["password_hash"] == "$argon2id$geheim"
+
+
+def test_the_backup_is_one_snapshot_while_others_write(
+    store_url: str, tmp_path: Path, small_conference_csv: Path, hashing_resources: Resources, settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another import commits after the first table is read: the backup holds none of it, in no table."""
+    _fill(store_url, small_conference_csv, hashing_resources, settings)
+    before = {name: len(rows) for name, rows in _tables(store_url).items()}
+    original_rows = dump.rows
+    written: list[str] = []
+
+    def rows_then_write(connection: Any, table: Any, columns: Any) -> Any:
+        yield from original_rows(connection, table, columns)
+        if not written:  # after the first table: a colleague imports a second conference
+            written.append(table.name)
+            other = Store(store_url)
+            try:
+                import_files(other, [small_conference_csv], "Zweite Konferenz", hashing_resources.vocab)
+            finally:
+                other.close()
+
+    monkeypatch.setattr(dump, "rows", rows_then_write)
+    summary = write_backup(store_url, tmp_path / "s.zip")
+    assert written == ["conference"]
+    assert _tables(store_url)["conference"] != [] and len(_tables(store_url)["contribution"]) == 60  # it committed
+    assert {t.name: t.rows for t in summary.tables} == before
