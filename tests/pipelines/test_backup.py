@@ -9,7 +9,6 @@ and by what the CLI shows.
 from __future__ import annotations
 
 import json
-import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -31,28 +30,20 @@ from pipelines.review import MeasureInput, ReviewService
 from pipelines.settings import Settings
 
 CONFERENCE = "Kleine Konferenz"
-_counter = iter(range(10**6))
-
-
-def _postgres_database(postgres_url: str) -> str:
-    import psycopg
-
-    name = f"bk{next(_counter)}_{int(time.time() * 1000) % 10**8}"
-    with psycopg.connect(postgres_url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return postgres_url.rsplit("/", 1)[0] + f"/{name}"
 
 
 @pytest.fixture
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[str], str]:
-    """A fresh, empty database of the named backend."""
+def empty_url(new_database: Callable[[str], str]) -> Callable[[str], str]:
+    return new_database
 
-    def make(backend: str) -> str:
-        if backend == "sqlite":
-            return f"sqlite:///{tmp_path / f'leer{next(_counter)}.sqlite'}"
-        return _postgres_database(request.getfixturevalue("postgres_url"))
 
-    return make
+def _edited(source: Path, target: Path, member: str, edit: Callable[[bytes], bytes]) -> Path:
+    """A copy of the backup ``source`` with one member changed."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for item in old.infolist():
+            data = old.read(item)
+            new.writestr(item, edit(data) if item.filename == member else data)
+    return target
 
 
 def _fill(url: str, csv: Path, resources: Resources, settings: Settings) -> None:
@@ -136,16 +127,23 @@ def test_a_restored_backup_equals_the_original_row_by_row_and_in_the_cli(
         store.close()
 
 
+@pytest.fixture
+def backed_up(empty_url: Callable[[str], str], tmp_path: Path, small_conference_csv: Path,
+              hashing_resources: Resources, settings: Settings) -> tuple[str, Path]:
+    """A reviewed conference on SQLite and its backup (with vectors): (database URL, backup file)."""
+    url = empty_url("sqlite")
+    _fill(url, small_conference_csv, hashing_resources, settings)
+    write_backup(url, tmp_path / "s.zip")
+    return url, tmp_path / "s.zip"
+
+
 def test_the_file_is_a_zip_of_json_lines_with_a_manifest_and_checksums(
-    empty_url: Callable[[str], str], tmp_path: Path, small_conference_csv: Path, hashing_resources: Resources,
-    settings: Settings,
+    backed_up: tuple[str, Path], tmp_path: Path
 ) -> None:
     import hashlib
 
-    url = empty_url("sqlite")
-    _fill(url, small_conference_csv, hashing_resources, settings)
-    summary = write_backup(url, tmp_path / "s.zip", vectors=False)
-    with zipfile.ZipFile(tmp_path / "s.zip") as archive:
+    summary = write_backup(backed_up[0], tmp_path / "ohne.zip", vectors=False)
+    with zipfile.ZipFile(tmp_path / "ohne.zip") as archive:
         manifest = json.loads(archive.read("manifest.json"))
         assert manifest["format"] == "taten-backup" and manifest["schema_revision"] == "0006"
         assert manifest["source"] == "sqlite" and manifest["vectors"] is False
@@ -161,15 +159,10 @@ def test_the_file_is_a_zip_of_json_lines_with_a_manifest_and_checksums(
     assert summary.rows("contribution") == 30
 
 
-def test_restore_refuses_a_database_that_is_not_empty(
-    empty_url: Callable[[str], str], tmp_path: Path, small_conference_csv: Path, hashing_resources: Resources,
-    settings: Settings,
-) -> None:
-    url = empty_url("sqlite")
-    _fill(url, small_conference_csv, hashing_resources, settings)
-    write_backup(url, tmp_path / "s.zip")
+def test_restore_refuses_a_database_that_is_not_empty(backed_up: tuple[str, Path]) -> None:
+    url, backup = backed_up
     before = _tables(url)
-    result = CliRunner().invoke(app, ["--database", url, "restore", str(tmp_path / "s.zip")])
+    result = CliRunner().invoke(app, ["--database", url, "restore", str(backup)])
     assert result.exit_code == 1
     line = result.stderr.strip()
     assert line.startswith("Fehler: Die Datenbank") and "ist nicht leer (Tabelle conference: 1 Zeilen)" in line
@@ -178,38 +171,20 @@ def test_restore_refuses_a_database_that_is_not_empty(
 
 
 def test_restore_refuses_a_backup_of_a_newer_schema(
-    empty_url: Callable[[str], str], tmp_path: Path, small_conference_csv: Path, hashing_resources: Resources,
-    settings: Settings,
+    backed_up: tuple[str, Path], empty_url: Callable[[str], str], tmp_path: Path
 ) -> None:
-    url = empty_url("sqlite")
-    _fill(url, small_conference_csv, hashing_resources, settings)
-    old, new = tmp_path / "s.zip", tmp_path / "neuer.zip"
-    write_backup(url, old)
-    with zipfile.ZipFile(old) as source, zipfile.ZipFile(new, "w") as target:
-        for item in source.infolist():
-            data = source.read(item)
-            if item.filename == "manifest.json":
-                data = json.dumps({**json.loads(data), "schema_revision": "0099"}).encode()
-            target.writestr(item, data)
+    new = _edited(backed_up[1], tmp_path / "neuer.zip", "manifest.json",
+                  lambda data: json.dumps({**json.loads(data), "schema_revision": "0099"}).encode())
     copy = empty_url("sqlite")
     with pytest.raises(InputError, match="neueren Taten-Version.*„0099“"):
         restore_backup(new, copy)
 
 
 def test_a_damaged_backup_is_refused_before_anything_is_written(
-    empty_url: Callable[[str], str], tmp_path: Path, small_conference_csv: Path, hashing_resources: Resources,
-    settings: Settings,
+    backed_up: tuple[str, Path], empty_url: Callable[[str], str], tmp_path: Path, small_conference_csv: Path
 ) -> None:
-    url = empty_url("sqlite")
-    _fill(url, small_conference_csv, hashing_resources, settings)
-    good, bad = tmp_path / "s.zip", tmp_path / "kaputt.zip"
-    write_backup(url, good)
-    with zipfile.ZipFile(good) as source, zipfile.ZipFile(bad, "w") as target:
-        for item in source.infolist():
-            data = source.read(item)
-            if item.filename == "tables/cluster.jsonl":
-                data = data.replace(b"Spielpl", b"Spielpi", 1)
-            target.writestr(item, data)
+    bad = _edited(backed_up[1], tmp_path / "kaputt.zip", "tables/cluster.jsonl",
+                  lambda data: data.replace(b"Spielpl", b"Spielpi", 1))
     copy = empty_url("sqlite")
     with pytest.raises(InputError, match="beschädigt.*tables/cluster.jsonl"):
         restore_backup(bad, copy)
