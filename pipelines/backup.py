@@ -167,8 +167,8 @@ def write_backup(url: str, out: Path, *, vectors: bool = True, secrets: bool = F
 
 
 def _summary(path: Path, manifest: dict[str, Any]) -> BackupSummary:
-    return BackupSummary(path, manifest["schema_revision"], manifest["created_at"],
-                         tuple(TableEntry(t["name"], t["rows"], tuple(t.get("left_out", ()))) for t in manifest["tables"]),
+    tables = tuple(TableEntry(t["name"], t["rows"], tuple(t.get("left_out", ()))) for t in manifest["tables"])
+    return BackupSummary(path, manifest["schema_revision"], manifest["created_at"], tables,
                          manifest["vectors"], manifest["secrets"])
 
 

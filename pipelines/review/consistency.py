@@ -191,8 +191,9 @@ def check_consistency(store: Store, conference: str, *, initial: ReviewState | N
 
     on_merged = sorted((m, c) for m, cs in final.links.items() for c in cs
                        if c not in final.clusters or final.clusters[c]["merged_into_id"] is not None)
+    n_links = sum(map(len, final.links.values()))
     checks.append(Check("no measure on a merged cluster", not on_merged,
-                        f"{sum(map(len, final.links.values()))} links, {len(on_merged)} on a merged or missing cluster"))
+                        f"{n_links} links, {len(on_merged)} on a merged or missing cluster"))
 
     # this analysis's events: from the newest back to the first that belongs to an older run
     ours: list[tuple[int, str, bool, Mapping[str, Any]]] = []
@@ -209,8 +210,10 @@ def check_consistency(store: Store, conference: str, *, initial: ReviewState | N
     detail = f"{len(ours)} events, {len(in_force)} changes in force undone in memory"
     if initial is not None:
         differences = initial.differences(replayed)
+        outcome = ("reaches the state before the changes" if not differences
+                   else "differs from the state before: " + "; ".join(differences))
         checks.append(Check("audit log replays to the final state", not broken and not differences,
-                            f"{detail}; {'reaches the state before the changes' if not differences else 'differs from the state before: ' + '; '.join(differences)}"))
+                            f"{detail}; {outcome}"))
     else:
         checks.append(Check("audit log replays to the final state", not broken,
                             f"{detail}; {len(broken)} notes then in a merged or missing cluster"))
