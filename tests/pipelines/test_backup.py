@@ -267,3 +267,12 @@ def test_the_backup_is_one_snapshot_while_others_write(
     assert written == ["conference"]
     assert _tables(store_url)["conference"] != [] and len(_tables(store_url)["contribution"]) == 60  # it committed
     assert {t.name: t.rows for t in summary.tables} == before
+
+
+def test_a_backup_of_a_missing_sqlite_file_is_one_german_line_and_creates_nothing(tmp_path: Path) -> None:
+    missing = tmp_path / "gibt-es-nicht.sqlite"
+    result = CliRunner().invoke(app, ["--database", f"sqlite:///{missing}", "backup", "--out",
+                                      str(tmp_path / "s.zip")])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"Fehler: Die SQLite-Datenbank „{missing}“ gibt es nicht; es gibt nichts zu sichern."
+    assert not missing.exists() and not (tmp_path / "s.zip").exists()
