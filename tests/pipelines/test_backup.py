@@ -219,10 +219,10 @@ def test_a_backup_of_an_older_schema_is_restored_and_migrated(
 
 
 def test_secret_columns_are_left_out_unless_asked_for(empty_url: Callable[[str], str], tmp_path: Path) -> None:
-    """A table a later release adds (accounts) is backed up without its password hashes by default."""
+    """A table a later release adds is backed up without its password hashes by default."""
     url = empty_url("sqlite")
     Store(url).close()
-    accounts = Table("account", MetaData(), Column("id", Integer, primary_key=True), Column("name", String(50)),
+    accounts = Table("zugang", MetaData(), Column("id", Integer, primary_key=True), Column("name", String(50)),
                      Column("password_hash", String(200)))
     engine = create_db_engine(url)
     accounts.create(engine)
@@ -232,14 +232,14 @@ def test_secret_columns_are_left_out_unless_asked_for(empty_url: Callable[[str],
 
     plain = CliRunner().invoke(app, ["--database", url, "backup", "--out", str(tmp_path / "ohne.zip")],
                                catch_exceptions=False)
-    assert plain.exit_code == 0 and "account.password_hash" in plain.stdout
+    assert plain.exit_code == 0 and "zugang.password_hash" in plain.stdout
     with_secrets = write_backup(url, tmp_path / "mit.zip", secrets=True)
-    assert with_secrets.rows("account") == 1
+    assert with_secrets.rows("zugang") == 1
     with zipfile.ZipFile(tmp_path / "ohne.zip") as archive:
-        assert json.loads(archive.read("tables/account.jsonl")) == {"id": 1, "name": "albers"}
+        assert json.loads(archive.read("tables/zugang.jsonl")) == {"id": 1, "name": "albers"}
         assert b"argon2" not in b"".join(archive.read(n) for n in archive.namelist())
     with zipfile.ZipFile(tmp_path / "mit.zip") as archive:
-        assert json.loads(archive.read("tables/account.jsonl"))["password_hash"] == "$argon2id$geheim"
+        assert json.loads(archive.read("tables/zugang.jsonl"))["password_hash"] == "$argon2id$geheim"
 
 
 def test_the_backup_is_one_snapshot_while_others_write(
