@@ -553,6 +553,54 @@ def decisions_command(
     _run(action)
 
 
+@command("backup")
+def backup_command(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Zieldatei der Sicherung (.zip).")],
+    vectors: Annotated[bool, typer.Option(
+        "--vectors/--no-vectors", help="Satzvektoren mitsichern (ein Zwischenspeicher; ohne sie wird die "
+        "Sicherung kleiner und die nächste Analyse rechnet sie neu).")] = True,
+    with_secrets: Annotated[bool, typer.Option(
+        "--with-secrets", help="Auch Passwort-Hashes und andere Geheimnisse sichern (sonst weggelassen).")] = False,
+) -> None:
+    """Sichert die ganze Datenbank (SQLite oder PostgreSQL) in einem Zug in eine Datei, die sich in
+    jede leere Datenbank zurückspielen lässt (taten restore)."""
+
+    def action() -> None:
+        from pipelines.backup import write_backup
+
+        settings = _settings()
+        with _spinner("Sicherung"):
+            summary = write_backup(settings.db_url, out, vectors=vectors, secrets=with_secrets)
+        console.print(f"Sicherung von {display_url(settings.db_url)} nach {out}: {len(summary.tables)} Tabellen, "
+                      f"{number(summary.total_rows)} Zeilen, Schemastand {summary.schema_revision}.",
+                      highlight=False, soft_wrap=True)
+        left_out = sorted({f"{t.name}.{c}" for t in summary.tables for c in t.left_out})
+        if left_out:
+            console.print(f"Nicht gesichert (Geheimnisse, mit --with-secrets einschließen): {', '.join(left_out)}.",
+                          highlight=False, soft_wrap=True)
+
+    _run(action)
+
+
+@command("restore")
+def restore_command(
+    file: Annotated[Path, typer.Argument(help="Eine mit 'taten backup' geschriebene Sicherung.")],
+) -> None:
+    """Spielt eine Sicherung in eine leere Datenbank zurück (auch SQLite → PostgreSQL und umgekehrt)."""
+
+    def action() -> None:
+        from pipelines.backup import restore_backup
+
+        settings = _settings()
+        with _spinner("Wiederherstellung"):
+            summary = restore_backup(file, settings.db_url)
+        console.print(f"{file.name} wiederhergestellt in {display_url(settings.db_url)}: {len(summary.tables)} "
+                      f"Tabellen, {number(summary.total_rows)} Zeilen (gesichert am {summary.created_at}).",
+                      highlight=False, soft_wrap=True)
+
+    _run(action)
+
+
 @command("cluster")
 def cluster_command(
     input_file: Annotated[Path, typer.Argument(help="CSV mit den Spalten id,text.")],

@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL server on loopback, for the test run and the stress script.
+"""A throwaway PostgreSQL server on loopback, for the test run and the load script.
 
 Debian's ``initdb``/``pg_ctl`` (``apt-get install postgresql``), run as the
 ``postgres`` user when we are root; trust authentication on 127.0.0.1 only, fsync

@@ -89,11 +89,9 @@ def postgres_url() -> Iterator[str]:
 _db_counter = iter(range(10**6))
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh, empty database URL: a SQLite file, or a new database on the test server."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'taten.sqlite'}"
+def _new_database(request: pytest.FixtureRequest, tmp_path: Path, backend: str, name: str | None = None) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / (name or f'taten{next(_db_counter)}.sqlite')}"
     import psycopg
 
     base = request.getfixturevalue("postgres_url")
@@ -102,6 +100,18 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     with psycopg.connect(plain, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     return base.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database URL: a SQLite file, or a new database on the test server."""
+    return _new_database(request, tmp_path, request.param, "taten.sqlite")
+
+
+@pytest.fixture
+def new_database(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[str], str]:
+    """Makes fresh, empty databases: ``new_database("sqlite")`` or ``new_database("postgres")``."""
+    return lambda backend: _new_database(request, tmp_path, backend)
 
 
 @pytest.fixture

@@ -164,8 +164,7 @@ class Change:
                 f"Maßnahme '{measure.title}' wurde inzwischen von {measure.updated_by or 'jemand anderem'} geändert "
                 f"(Version {measure.version} statt {expected_version}). Ihre Änderung wurde nicht gespeichert; "
                 "bitte den aktuellen Stand prüfen.")
-        self._snapshots["measures"].setdefault(
-            str(measure.id), {k: _jsonable(getattr(measure, k)) for k in (*MEASURE_FIELDS, "updated_by")})
+        self._snapshots["measures"].setdefault(str(measure.id), measure_state(measure))
         return measure
 
     def link(self, link_id: int) -> ConcernLink:
@@ -241,6 +240,11 @@ _CLUSTER_STATE = ("label", "label_source", "locked", "relevant", "reviewed", "me
 
 def cluster_state(cluster: Cluster) -> dict[str, Any]:
     return {k: getattr(cluster, k) for k in _CLUSTER_STATE}
+
+
+def measure_state(measure: Measure) -> dict[str, Any]:
+    """The fields of a measure an undo snapshot holds, JSON-ready."""
+    return {k: _jsonable(getattr(measure, k)) for k in (*MEASURE_FIELDS, "updated_by")}
 
 
 def _jsonable(value: Any) -> Any:

@@ -45,7 +45,7 @@ MAX_DELAY_S = 0.5
 # deadlock_detected, serialization_failure, lock_not_available
 TRANSIENT_SQLSTATES = frozenset({"40P01", "40001", "55P03"})
 
-#: transient failures absorbed by a retry in this process, by kind (read by scripts/stress_review.py)
+#: transient failures absorbed by a retry in this process, by kind (read by scripts/load_review.py)
 RETRIES: Counter[str] = Counter()
 
 F = TypeVar("F", bound=Callable[..., Any])

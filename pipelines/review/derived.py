@@ -71,10 +71,11 @@ def refresh_clusters(session: Session, run_id: int, cluster_ids: Sequence[int]) 
 def rerank(session: Session, run_id: int, ranking: RankingSettings) -> None:
     """Rank the active concerns of the run 1..n; merged, emptied and not relevant clusters sink behind them.
 
-    One update of every cluster of the run.
+    One update of the clusters whose score or place changed.
     """
     clusters = session.execute(
-        select(Cluster.id, Cluster.theme, Cluster.size, Cluster.profile, is_active().label("active"))
+        select(Cluster.id, Cluster.theme, Cluster.size, Cluster.profile, is_active().label("active"),
+               Cluster.score, Cluster.score_breakdown, Cluster.rank, Cluster.theme_rank)
         .where(Cluster.run_id == run_id)
     ).all()
     first_member = dict(session.execute(
@@ -88,10 +89,12 @@ def rerank(session: Session, run_id: int, ranking: RankingSettings) -> None:
          for c in clusters],
         {c.id: c.theme for c in clusters}, {c.id for c in clusters if c.active}, ranking.model_dump(),
     )
-    _update_by_id(session, run_id, {
-        cluster_id: {"score": p.score, "score_breakdown": p.breakdown, "rank": p.rank, "theme_rank": p.theme_rank}
-        for cluster_id, p in placings.items()
-    })
+    stored = {c.id: {"score": c.score, "score_breakdown": c.score_breakdown, "rank": c.rank,
+                     "theme_rank": c.theme_rank} for c in clusters}
+    placed = {cluster_id: {"score": p.score, "score_breakdown": p.breakdown, "rank": p.rank, "theme_rank": p.theme_rank}
+              for cluster_id, p in placings.items()}
+    # only the clusters whose placing moved: a change of one cluster mostly shifts a few ranks
+    _update_by_id(session, run_id, {i: v for i, v in placed.items() if v != stored.get(i)})
     session.expire_all()
 
 

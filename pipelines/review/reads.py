@@ -40,6 +40,12 @@ from pipelines.settings import RankingSettings
 logger = logging.getLogger(__name__)
 
 
+#: what :func:`~pipelines.review.views.member_view` reads of a contribution, as plain columns
+_MEMBER_COLUMNS = (Contribution.id, Contribution.text, Contribution.table_label, Contribution.round, Contribution.theme,
+                   Contribution.district, Contribution.stakeholder_group, Contribution.source_file,
+                   Contribution.source_position, Contribution.heading_path)
+
+
 class ReviewReader:
     """Reads of one conference's latest analysis, for one person.
 
@@ -302,14 +308,16 @@ class ReviewReader:
         out: dict[int, list[MemberView]] = {i: [] for i in cluster_ids}
         if not cluster_ids:
             return out
+        # plain columns, no ORM objects: a page reads every member of every cluster, often; the row
+        # carries the attribute names member_view reads of a contribution and an assignment
         query = (
-            select(Assignment, Contribution)
+            select(*_MEMBER_COLUMNS, Assignment.cluster_id, Assignment.similarity, Assignment.districts)
             .join(Contribution, Contribution.id == Assignment.contribution_id)
             .where(Assignment.run_id == run_id, Assignment.cluster_id.in_(list(cluster_ids)))
             .order_by(Assignment.similarity.desc(), Contribution.id)
         )
-        for assignment, contribution in session.execute(query):
-            out[assignment.cluster_id].append(member_view(contribution, assignment))
+        for row in session.execute(query):
+            out[row.cluster_id].append(member_view(row, row))
         return out
 
     def _member_facts(self, session: Session, run_id: int) -> dict[int, list[NoteFacts]]:
@@ -329,7 +337,7 @@ class ReviewReader:
         ids = {i for c in clusters for i in c.representative_ids}
         if not ids:
             return {}
-        rows = {c.id: c for c in session.scalars(select(Contribution).where(Contribution.id.in_(ids)))}
+        rows = {c.id: c for c in session.execute(select(*_MEMBER_COLUMNS).where(Contribution.id.in_(ids)))}
         return {c.id: tuple(member_view(rows[i]) for i in c.representative_ids if i in rows) for c in clusters}
 
     def _measure_ids(self, session: Session, cluster_ids: Sequence[int]) -> dict[int, tuple[int, ...]]:

@@ -353,16 +353,27 @@ def test_rerank_is_one_update_on_rows_locked_in_id_order(review: ReviewService) 
     def record(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
         statements.append(" ".join(statement.split()))
 
+    from sqlalchemy import update
+
+    from models.records import Cluster
+
     event.listen(review.store.engine, "before_cursor_execute", record)
     try:
         with review.store.transaction() as session:
             run_id = review.run_id(session)
+            lock_clusters(session, run_id)
+            statements.clear()
+            rerank(session, run_id, review.ranking)
+            settled = [s for s in statements if s.startswith("UPDATE")]
+            # a placing that is off: its cluster is put back, in the one update
+            session.execute(update(Cluster).where(Cluster.id == review.clusters()[0].id).values(rank=999))
             statements.clear()
             lock_clusters(session, run_id)
             rerank(session, run_id, review.ranking)
     finally:
         event.remove(review.store.engine, "before_cursor_execute", record)
 
+    assert settled == []  # nothing moved, nothing written
     updates = [s for s in statements if s.startswith("UPDATE")]
     assert len(updates) == 1 and updates[0].startswith("UPDATE cluster SET")
     lock = statements[0]

@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
 import pipelines.review.change as change_module
 import pipelines.review.service as service_module
-from models.records import Assignment, Cluster, MeasureSource, ReviewEvent
+from models.records import ReviewEvent
 from models.store import Store
 from pipelines.analyse import analyse_conference
 from pipelines.errors import ReviewConflictError
@@ -31,6 +31,7 @@ from pipelines.ingest import import_files
 from pipelines.resources import Resources
 from pipelines.review import ClusterView, MeasureInput, ReviewService
 from pipelines.review import concurrency
+from pipelines.review.consistency import check_consistency
 from pipelines.settings import Settings
 
 CONFERENCE = "Kleine Konferenz"
@@ -133,18 +134,9 @@ def race(hold: Hold, a: Callable[[], Any], b: Callable[[], Any], b_store: Store)
 
 
 def _check(service: ReviewService) -> None:
-    """The floors of scripts/stress_review.py."""
-    with service.store.transaction() as session:
-        run_id = service.run_id(session)
-        clusters = {c.id: c for c in session.scalars(select(Cluster).where(Cluster.run_id == run_id))}
-        members: dict[int, int] = dict(session.execute(
-            select(Assignment.cluster_id, func.count()).where(Assignment.run_id == run_id,
-                                                              Assignment.cluster_id.is_not(None))
-            .group_by(Assignment.cluster_id)).all())
-        links = session.execute(select(MeasureSource.cluster_id)).scalars().all()
-    assert all(clusters[c].merged_into_id is None for c in members)
-    assert {c.id: c.size for c in clusters.values()} == {i: members.get(i, 0) for i in clusters}
-    assert all(clusters[c].merged_into_id is None for c in links)
+    """The check scripts/load_review.py ends with: notes in active clusters, sizes, measure links, replay."""
+    report = check_consistency(service.store, CONFERENCE)
+    assert report.passed, report.failures()
 
 
 def _events(service: ReviewService) -> list[ReviewEvent]:
