@@ -84,9 +84,12 @@ def _truth(store: Store, conference_id: int) -> tuple[list[Cluster], list[str]]:
 
 
 def _cli_rows(output: str) -> list[tuple[str, ...]]:
-    """The cells of each row of a rich table; a wrapped cell's lines are joined."""
+    """The cells of each row of the first rich table (the concerns; with ``--district`` the district's
+    indicators follow in a second one); a wrapped cell's lines are joined."""
     rows: list[list[str]] = []
     for line in output.splitlines():
+        if line.startswith("└"):  # the end of the first table
+            break
         if not line.startswith("│"):
             continue
         cells = [c.strip() for c in line.strip("│").split("│")]
