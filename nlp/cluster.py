@@ -27,14 +27,7 @@ participation data (``scripts/evaluate_kommuki.py``):
    Without ``k``: cut where the mean distance inside a group would exceed
    ``cut_ratio`` × the mean distance between two random points, count the groups
    of at least that minimum size, and cap at min(``max_k``, ⌈1.5·√n⌉).
-4. **Polish** with an annealed soft spherical k-means: a mixture of von Mises–Fisher
-   directions with cluster shares, whose concentration κ rises from 10 to 35
-   (``ANNEALING``, 8 EM steps each), then each point goes to its most likely cluster;
-   clusters are numbered by size. Soft responsibilities let a big, diffuse concern keep
-   its share where hard k-means would tear it apart, and starting cool lets the
-   partition settle before it hardens, so the start's small knife-edges matter less
-   (measured in ``scripts/evaluate_generalisation.py`` and ``evaluate_stability.py``:
-   Kommuki NMI 0.319 → 0.327, ARI 0.205 → 0.228; Moers/Köln 0.293 → 0.306, 0.169 → 0.210).
+4. **Polish** with a few spherical k-means iterations; number clusters by size.
 
 Every point gets a cluster (nothing is left as noise), and the same input and
 seed give identical labels in any row order.
@@ -67,7 +60,7 @@ class ConcernClusterer:
             mean distance between random points.
         max_k: most clusters when k=None.
         sqrt_factor: with k=None, at most ``sqrt_factor``·√n clusters as well.
-        refine_iter: soft EM steps per temperature of the polish (0: none).
+        refine_iter: spherical k-means iterations after the cut.
         exact_below: groups of at most this many distinct rows skip the micro-clusters
             and are linked point by point (O(n²) memory, fast at this size, and with
             no KMeans whose outcome a float could tip).
@@ -80,7 +73,7 @@ class ConcernClusterer:
 
     def __init__(
         self, k: int | None = None, seed: int = 0, max_micro: int = 300, min_cluster_frac: float = 0.01,
-        cut_ratio: float = 0.95, max_k: int = 30, sqrt_factor: float = 1.5, refine_iter: int = 8,
+        cut_ratio: float = 0.95, max_k: int = 30, sqrt_factor: float = 1.5, refine_iter: int = 10,
         exact_below: int = 400,
     ) -> None:
         self.k = k
@@ -294,7 +287,7 @@ def _labels_for_k(
     lost = labels < 0
     if lost.any():  # points of small groups join the nearest big one
         labels[lost] = np.argmax(X[lost] @ centres.T, axis=1)
-    labels = _soft_refine(X, labels, k, refine_iter)
+    labels = _spherical_refine(X, labels, k, refine_iter)
     sizes = np.bincount(labels, minlength=k)
     first = np.array([np.argmax(labels == c) if sizes[c] else len(labels) for c in range(k)])
     order = np.lexsort((first, -sizes))
@@ -303,35 +296,20 @@ def _labels_for_k(
     return _compact(rank[labels])
 
 
-#: concentrations κ of the soft polish, coolest last: 1/κ is the temperature
-ANNEALING = (10.0, 15.0, 20.0, 25.0, 30.0, 35.0)
-
-
-def _soft_refine(X: np.ndarray, labels: np.ndarray, k: int, n_iter: int) -> np.ndarray:
-    """Annealed EM for a mixture of von Mises–Fisher directions with shares, from a hard partition.
-
-    Args:
-        X: (n, d) unit rows. labels: (n,) start, 0 … k-1.
-        n_iter: EM steps at each concentration of :data:`ANNEALING`.
-
-    Returns:
-        (n,) the most likely cluster of each row (a cluster may end up empty).
-    """
-    X = X.astype(np.float64)
-    n = len(X)
-    resp = np.zeros((n, k))
-    resp[np.arange(n), labels] = 1.0
-    for kappa in ANNEALING if n_iter else ():
-        for _ in range(n_iter):
-            mass = resp.sum(axis=0)
-            centres = resp.T @ X
-            centres /= np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-12)
-            with np.errstate(divide="ignore"):  # an emptied cluster gets log share −inf and stays empty
-                logits = kappa * (X @ centres.T) + np.log(mass / n)
-            logits -= logits.max(axis=1, keepdims=True)
-            resp = np.exp(logits)
-            resp /= resp.sum(axis=1, keepdims=True)
-    return np.argmax(resp, axis=1) if n_iter else labels
+def _spherical_refine(X: np.ndarray, labels: np.ndarray, k: int, n_iter: int) -> np.ndarray:
+    """Spherical k-means iterations from a partition; an emptied cluster keeps its centre."""
+    centres = np.zeros((k, X.shape[1]), dtype=np.float64)
+    for _ in range(n_iter):
+        for c in range(k):
+            members = labels == c
+            if members.any():
+                centres[c] = X[members].mean(0)
+        unit = centres / np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-12)
+        new = np.argmax(X @ unit.T, axis=1)
+        if np.array_equal(new, labels):
+            break
+        labels = new
+    return labels
 
 
 def _compact(labels: np.ndarray) -> np.ndarray:
