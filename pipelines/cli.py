@@ -352,7 +352,8 @@ def _print_concerns(settings: Settings, conference: str, theme: str | None, dist
     if view.vanished:
         gone = view.vanished[0].conference
         console.print(f"Nicht mehr genannt (aus {gone}): "
-                      + "; ".join(f"{v.label} ({number(v.size)} Beiträge)" for v in view.vanished), highlight=False)
+                      + "; ".join(f"{v.label} ({number(v.size)} {'Beitrag' if v.size == 1 else 'Beiträge'})"
+                                  for v in view.vanished), highlight=False)
     if district is not None:
         _print_voices_and_data(settings, conference, district)
     notice = example_notice(settings.nlp, what=(DISTRICTS,) if district is None else (DISTRICTS, INDICATORS))
