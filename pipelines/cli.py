@@ -35,7 +35,7 @@ from pipelines.cli_users import user_app
 from pipelines.analyse import analyse_conference, cluster_group
 from pipelines.errors import InputError, TatenError
 from pipelines.example_data import DISTRICTS, INDICATORS, example_notice
-from pipelines.formats import number, rate, seconds
+from pipelines.formats import notes, number, rate, seconds
 from pipelines.lineage import NEW, Lineage
 from pipelines.ingest import read_table
 from pipelines.report import export_csv, export_json, filter_concerns, load_run, why
@@ -352,8 +352,7 @@ def _print_concerns(settings: Settings, conference: str, theme: str | None, dist
     if view.vanished:
         gone = view.vanished[0].conference
         console.print(f"Nicht mehr genannt (aus {gone}): "
-                      + "; ".join(f"{v.label} ({number(v.size)} {'Beitrag' if v.size == 1 else 'Beiträge'})"
-                                  for v in view.vanished), highlight=False)
+                      + "; ".join(f"{v.label} ({notes(v.size)})" for v in view.vanished), highlight=False)
     if district is not None:
         _print_voices_and_data(settings, conference, district)
     notice = example_notice(settings.nlp, what=(DISTRICTS,) if district is None else (DISTRICTS, INDICATORS))

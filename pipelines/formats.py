@@ -33,6 +33,11 @@ def number(value: float | int, decimals: int | None = None, *, grouping: bool = 
     return english.translate(str.maketrans({",": ".", ".": ","}))
 
 
+def notes(n: int) -> str:
+    """A count of notes with its noun: ``1 Beitrag``, ``1.234 Beiträge``."""
+    return f"{number(n)} {'Beitrag' if n == 1 else 'Beiträge'}"
+
+
 def seconds(value: float) -> str:
     """A duration: ``50,7 s``."""
     return f"{number(value, 1)} s"

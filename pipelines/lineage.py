@@ -34,6 +34,7 @@ from nlp.embed import Embedder
 from nlp.features import build_features
 from nlp.lineage import Matches, centroids, match_concerns
 from nlp.text import clean_text
+from pipelines.formats import notes
 
 logger = logging.getLogger(__name__)
 
@@ -257,7 +258,7 @@ class Lineage:
         by_year: dict[str, int] = {}
         for e in self.earlier:  # a concern may continue several earlier ones (a merge): their notes add up
             by_year[e.year] = by_year.get(e.year, 0) + e.size
-        sizes = "; ".join(f"{year}: {n} {'Beitrag' if n == 1 else 'Beiträge'}" for year, n in by_year.items())
+        sizes = "; ".join(f"{year}: {notes(n)}" for year, n in by_year.items())
         return f"{RECURRING} seit {first.year} ({sizes})"
 
     @property

@@ -16,7 +16,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from pipelines.formats import number
+from pipelines.formats import notes, number
 from pipelines.review import ClusterView, MeasureView, MemberView
 
 ALL = "Alle"
@@ -302,10 +302,6 @@ def cluster_status(c: ClusterView) -> str:
     if c.measure_ids:
         flags.append(f"Maßnahme {', '.join(str(i) for i in c.measure_ids)}")
     return ", ".join(flags)
-
-
-def notes(n: int) -> str:
-    return "1 Beitrag" if n == 1 else f"{n} Beiträge"
 
 
 def cluster_title(c: ClusterView) -> str:
