@@ -36,6 +36,13 @@ PREPOSITION = "APPR"
 PREP_ARTICLE = "APPRART"
 ARTICLE = "ART"
 
+#: weight of a phrase's similarity to the nearest other concern of its theme, against
+#: its similarity to its own (see :func:`mmr`)
+SPECIFICITY = 0.5
+
+#: words that make the word before them a street's name ("Venloer Straße", "Homberger Str.")
+_STREET_WORDS = frozenset({"straße", "strasse", "str.", "str", "allee", "gasse", "platz", "ring", "ufer", "damm", "weg"})
+
 _QUOTES = "\"'„“”‚‘’»«›‹"
 _NOT_A_WORD = re.compile(r"[\d\[\]/@#%&+=<>|]")
 
@@ -77,16 +84,29 @@ def tag_texts(texts: Sequence[str], nlp: Language) -> list[list[Token]]:
 
 
 def name_words(tokens: Sequence[Token]) -> set[str]:
-    """Lower-case words that name something: proper nouns, quoted words, a noun right after a noun.
+    """Lower-case words that name something.
+
+    Proper nouns, quoted words, a noun right after a noun ("Kita Regenbogen"), an
+    adjective written with a capital inside a sentence (German writes only those
+    made from place names so: "Homberger", "Neusser"), and a street: the street
+    word with the word before it ("Venloer Straße", "Homberger Str.").
 
     >>> sorted(name_words([Token("Kita", "Kita", "NN"), Token("Regenbogen", "Regenbogen", "NN")]))
     ['regenbogen']
+    >>> sorted(name_words([Token("an", "an", "APPR"), Token("Homberger", "homberger", "ADJ(A)"),
+    ...                    Token("Str.", "straße", "NN")]))
+    ['homberger', 'str.']
     """
     out = set()
     for i, t in enumerate(tokens):
         after_noun = i > 0 and tokens[i - 1].tag in (NOUN, PROPER) and t.tag in (NOUN, PROPER)
-        if t.tag == PROPER or t.quoted or after_noun:
+        inside = i > 0 and not tokens[i - 1].tag.startswith("$.")
+        place_adjective = t.tag == ADJECTIVE and inside and t.text[:1].isupper() and not t.text.isupper()
+        street = t.text.lower() in _STREET_WORDS and i > 0 and tokens[i - 1].text[:1].isupper()
+        if t.tag == PROPER or t.quoted or after_noun or place_adjective:
             out.add(t.text.lower())
+        if street:
+            out.update({t.text.lower(), tokens[i - 1].text.lower()})
     return out
 
 
@@ -169,21 +189,27 @@ def embedding_features(vectors: np.ndarray, blocks: Sequence[Block], reference: 
 
 
 def mmr(candidates: np.ndarray, centre: np.ndarray, top_n: int = 3, diversity: float = 0.5,
-        duplicate: float = 0.85) -> list[int]:
+        duplicate: float = 0.85, rivals: np.ndarray | None = None, specificity: float = SPECIFICITY) -> list[int]:
     """Maximal marginal relevance: indices of up to ``top_n`` candidates, best first.
 
-    The first is the candidate nearest ``centre``; each next one maximises
-    ``(1 - diversity) · sim(candidate, centre) - diversity · max sim(candidate, chosen)``.
+    A candidate's relevance is its similarity to ``centre``, less ``specificity`` times
+    its similarity to the nearest of ``rivals`` (the other concerns of the theme): a
+    phrase that would fit a neighbouring concern as well says little about this one.
+    The first is the most relevant candidate; each next one maximises
+    ``(1 - diversity) · relevance - diversity · max sim(candidate, chosen)``.
     A candidate at cosine ``duplicate`` or more to a chosen one is never taken.
     Ties go to the lower index, so the same input gives the same choice.
 
     Args:
         candidates: (m, d) unit-length vectors.
         centre: (d,) unit-length centre of the cluster.
+        rivals: (r, d) unit-length centres of the other clusters of the theme, or None.
     """
     if not len(candidates):
         return []
     relevance = candidates @ centre
+    if rivals is not None and len(rivals):
+        relevance = relevance - specificity * (candidates @ rivals.T).max(axis=1)
     pairwise = candidates @ candidates.T
     chosen = [int(np.argmax(relevance))]
     while len(chosen) < min(top_n, len(candidates)):
@@ -224,15 +250,17 @@ def candidate_phrases(texts: Sequence[str], nlp: Language, exclude: Collection[s
     return [p for p in found if " " in p or sum(p.lower() in t for t in lowered) >= 2]
 
 
-def key_phrases(candidates: Sequence[str], vectors: np.ndarray, centre: np.ndarray, top_n: int = 3) -> list[str]:
+def key_phrases(candidates: Sequence[str], vectors: np.ndarray, centre: np.ndarray, top_n: int = 3,
+                rivals: np.ndarray | None = None) -> list[str]:
     """Key phrases of one cluster: ``candidates`` chosen by closeness to ``centre`` with MMR.
 
     Args:
         candidates: (m,) noun phrases of the cluster's most central notes.
         vectors: (m, d') their unit-length vectors, in the space of ``centre``.
         centre: (d',) unit-length centre of the cluster.
+        rivals: (r, d') unit-length centres of the theme's other clusters (see :func:`mmr`).
     """
-    return [candidates[i] for i in mmr(vectors, centre, top_n=top_n)]
+    return [candidates[i] for i in mmr(vectors, centre, top_n=top_n, rivals=rivals)]
 
 
 def name_top1(names: np.ndarray, centres: np.ndarray, groups: Sequence[str]) -> float:

@@ -83,6 +83,7 @@ def propose_names(
     phrases = sorted({p for found in candidates.values() for p in found})
     raw = embedder.encode(phrases) if phrases else np.zeros((0, embedder.dim), dtype=np.float32)
     row_of = {p: i for i, p in enumerate(phrases)}
+    theme_of_key = {key: theme_of[np.argmax(labels == key)] for key in centres}
     names = {}
     for key in keys:
         if not candidates[key]:
@@ -90,7 +91,9 @@ def propose_names(
             continue
         reference = embeddings[theme_of == theme_of[labels == key][0]]
         vectors = embedding_features(raw[[row_of[p] for p in candidates[key]]], embedder.blocks, reference)
-        names[key] = concern_name(key_phrases(candidates[key], vectors, centres[key], top_n=N_NAME_PHRASES))
+        rivals = [centres[other] for other in sorted(centres) if other != key and theme_of_key[other] == theme_of_key[key]]
+        names[key] = concern_name(key_phrases(candidates[key], vectors, centres[key], top_n=N_NAME_PHRASES,
+                                              rivals=np.stack(rivals) if rivals else None))
     return names
 
 

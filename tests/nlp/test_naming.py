@@ -97,6 +97,34 @@ def test_key_phrases_follow_the_vectors() -> None:
     assert key_phrases(["Hundekot", "Spielplatz", "Bolzplatz"], vectors, np.array([1.0, 0.0]), top_n=1) == ["Spielplatz"]
 
 
+def test_mmr_prefers_a_phrase_that_fits_no_neighbouring_concern() -> None:
+    centre = l2_normalise(np.array([[1.0, 1.0, 0.0]]))[0]
+    rival = l2_normalise(np.array([[1.0, 0.0, 1.0]]))  # the theme's other concern
+    candidates = l2_normalise(np.array([
+        [1.0, 0.9, 0.5],  # closest to the centre, but close to the rival too
+        [0.3, 1.0, -0.2],  # a little farther, and says what sets this concern apart
+    ]))
+
+    assert mmr(candidates, centre, top_n=1) == [0]
+    assert mmr(candidates, centre, top_n=1, rivals=rival) == [1]
+    assert key_phrases(["Radweg", "Radweg mit Wurzelschäden"], candidates, centre, top_n=1, rivals=rival) == [
+        "Radweg mit Wurzelschäden"
+    ]
+
+
+def test_streets_and_place_adjectives_stay_out_of_names(nlp: spacy.language.Language) -> None:
+    found = phrases("Der Radweg an der Homberger Str. hat tiefe Schlaglöcher.", nlp)
+    assert "Radweg" in found and "tiefe Schlaglöcher" in found
+    assert not any("Homberger" in p or "homberger" in p or "Str." in p for p in found)
+
+    street = phrases("Auf der Venloer Straße parken Autos auf dem Radweg.", nlp)
+    assert not any("Venloer" in p or "Straße" in p for p in street)
+    assert "Radweg" in street
+
+    # a capital at the start of a sentence is no place name
+    assert "fehlende Radwege" in phrases("Fehlende Radwege sind das größte Problem.", nlp)
+
+
 def test_concern_name_is_capitalised_and_joins_two_phrases() -> None:
     assert concern_name(["fehlende Kitaplätze"]) == "Fehlende Kitaplätze"
     assert concern_name(["lange Wartezeiten", "Sprachkurse"]) == "Lange Wartezeiten und Sprachkurse"
