@@ -189,7 +189,8 @@ def embedding_features(vectors: np.ndarray, blocks: Sequence[Block], reference: 
 
 
 def mmr(candidates: np.ndarray, centre: np.ndarray, top_n: int = 3, diversity: float = 0.5,
-        duplicate: float = 0.85, rivals: np.ndarray | None = None, specificity: float = SPECIFICITY) -> list[int]:
+        duplicate: float = 0.85, rivals: np.ndarray | None = None, specificity: float = SPECIFICITY,
+        repeats: np.ndarray | None = None) -> list[int]:
     """Maximal marginal relevance: indices of up to ``top_n`` candidates, best first.
 
     A candidate's relevance is its similarity to ``centre``, less ``specificity`` times
@@ -197,13 +198,15 @@ def mmr(candidates: np.ndarray, centre: np.ndarray, top_n: int = 3, diversity: f
     phrase that would fit a neighbouring concern as well says little about this one.
     The first is the most relevant candidate; each next one maximises
     ``(1 - diversity) · relevance - diversity · max sim(candidate, chosen)``.
-    A candidate at cosine ``duplicate`` or more to a chosen one is never taken.
-    Ties go to the lower index, so the same input gives the same choice.
+    A candidate at cosine ``duplicate`` or more to a chosen one, or one that ``repeats``
+    a chosen one, is never taken. Ties go to the lower index, so the same input gives
+    the same choice.
 
     Args:
         candidates: (m, d) unit-length vectors.
         centre: (d,) unit-length centre of the cluster.
         rivals: (r, d) unit-length centres of the other clusters of the theme, or None.
+        repeats: (m, m) bool, True where candidates i and j say the same in words.
     """
     if not len(candidates):
         return []
@@ -217,6 +220,8 @@ def mmr(candidates: np.ndarray, centre: np.ndarray, top_n: int = 3, diversity: f
         score = (1 - diversity) * relevance - diversity * redundancy
         score[chosen] = -np.inf
         score[redundancy >= duplicate] = -np.inf
+        if repeats is not None:
+            score[repeats[:, chosen].any(axis=1)] = -np.inf
         best = int(np.argmax(score))
         if not np.isfinite(score[best]):
             break
@@ -260,7 +265,23 @@ def key_phrases(candidates: Sequence[str], vectors: np.ndarray, centre: np.ndarr
         centre: (d',) unit-length centre of the cluster.
         rivals: (r, d') unit-length centres of the theme's other clusters (see :func:`mmr`).
     """
-    return [candidates[i] for i in mmr(vectors, centre, top_n=top_n, rivals=rivals)]
+    repeats = np.array([[repeats_words(a, b) for b in candidates] for a in candidates], dtype=bool)
+    return [candidates[i] for i in mmr(vectors, centre, top_n=top_n, rivals=rivals,
+                                       repeats=repeats.reshape(len(candidates), len(candidates)))]
+
+
+def repeats_words(a: str, b: str) -> bool:
+    """Whether one phrase's nouns all stand in the other: "Einkommen" in "niedriges Einkommen",
+    "Ehrenamt" in "Ehrenamtskoordination in der Flüchtlingshilfe".
+
+    >>> repeats_words("Einkommen", "niedriges Einkommen"), repeats_words("Schule", "offene Ausbildungsstellen")
+    (True, False)
+    """
+
+    def nouns(phrase: str) -> list[str]:
+        return [w.lower() for w in phrase.split() if w[:1].isupper()]
+
+    return any(n and all(word in other.lower() for word in n) for n, other in ((nouns(a), b), (nouns(b), a)))
 
 
 def name_top1(names: np.ndarray, centres: np.ndarray, groups: Sequence[str]) -> float:

@@ -16,6 +16,7 @@ from nlp.naming import (
     name_top1,
     name_words,
     noun_phrases,
+    repeats_words,
     tag_texts,
 )
 
@@ -110,6 +111,17 @@ def test_mmr_prefers_a_phrase_that_fits_no_neighbouring_concern() -> None:
     assert key_phrases(["Radweg", "Radweg mit Wurzelschäden"], candidates, centre, top_n=1, rivals=rival) == [
         "Radweg mit Wurzelschäden"
     ]
+
+
+def test_a_name_does_not_say_the_same_noun_twice() -> None:
+    centre = np.array([1.0, 0.0, 0.0])
+    vectors = l2_normalise(np.array([[0.8, 0.6, 0.0], [0.8, -0.6, 0.0], [0.3, 0.0, 0.95]]))
+    names = ["niedriges Einkommen", "Einkommen", "Hälfte der Miete"]
+
+    assert mmr(vectors, centre, top_n=2) == [0, 1]  # the vectors alone would take both
+    assert key_phrases(names, vectors, centre, top_n=2) == ["niedriges Einkommen", "Hälfte der Miete"]
+    assert repeats_words("Ehrenamt", "Ehrenamtskoordination in der Flüchtlingshilfe")
+    assert not repeats_words("Schule", "offene Ausbildungsstellen")
 
 
 def test_streets_and_place_adjectives_stay_out_of_names(nlp: spacy.language.Language) -> None:
