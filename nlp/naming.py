@@ -42,6 +42,23 @@ SPECIFICITY = 0.5
 
 #: words that make the word before them a street's name ("Venloer Straße", "Homberger Str.")
 _STREET_WORDS = frozenset({"straße", "strasse", "str.", "str", "allee", "gasse", "platz", "ring", "ufer", "damm", "weg"})
+#: "…straße" compounds that name a kind of street, not one street ("Gutenbergstraße" is one)
+_STREET_KINDS = frozenset({
+    "anlieger", "ausfall", "bundes", "dorf", "durchgangs", "einbahn", "erschließungs", "fahrrad", "gemeinde",
+    "haupt", "hinter", "innen", "kreis", "land", "neben", "quer", "rad", "ring", "sammel", "seiten", "spiel",
+    "stadt", "umgehungs", "vorfahrts", "wohn", "zufahrts",
+})
+_STREET_ENDING = re.compile(r"^(?P<kind>\w+?)-?(straße|strasse|str\.?)$", re.IGNORECASE)
+
+
+def is_street_name(word: str) -> bool:
+    """Whether a one-word street says which street: "Gutenbergstraße", not "Einbahnstraße".
+
+    >>> is_street_name("Gutenbergstraße"), is_street_name("Einbahnstraße"), is_street_name("Straße")
+    (True, False, False)
+    """
+    match = _STREET_ENDING.match(word)
+    return bool(match) and match.group("kind").lower() not in _STREET_KINDS
 
 _QUOTES = "\"'„“”‚‘’»«›‹"
 _NOT_A_WORD = re.compile(r"[\d\[\]/@#%&+=<>|]")
@@ -89,7 +106,8 @@ def name_words(tokens: Sequence[Token]) -> set[str]:
     Proper nouns, quoted words, a noun right after a noun ("Kita Regenbogen"), an
     adjective written with a capital inside a sentence (German writes only those
     made from place names so: "Homberger", "Neusser"), and a street: the street
-    word with the word before it ("Venloer Straße", "Homberger Str.").
+    word with the word before it ("Venloer Straße", "Homberger Str.") or one word
+    naming one street ("Gutenbergstraße", see :func:`is_street_name`).
 
     >>> sorted(name_words([Token("Kita", "Kita", "NN"), Token("Regenbogen", "Regenbogen", "NN")]))
     ['regenbogen']
@@ -103,7 +121,7 @@ def name_words(tokens: Sequence[Token]) -> set[str]:
         inside = i > 0 and not tokens[i - 1].tag.startswith("$.")
         place_adjective = t.tag == ADJECTIVE and inside and t.text[:1].isupper() and not t.text.isupper()
         street = t.text.lower() in _STREET_WORDS and i > 0 and tokens[i - 1].text[:1].isupper()
-        if t.tag == PROPER or t.quoted or after_noun or place_adjective:
+        if t.tag == PROPER or t.quoted or after_noun or place_adjective or is_street_name(t.text):
             out.add(t.text.lower())
         if street:
             out.update({t.text.lower(), tokens[i - 1].text.lower()})

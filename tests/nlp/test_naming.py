@@ -133,6 +133,10 @@ def test_streets_and_place_adjectives_stay_out_of_names(nlp: spacy.language.Lang
     assert not any("Venloer" in p or "Straße" in p for p in street)
     assert "Radweg" in street
 
+    one_word = phrases("Die Gutenbergstraße braucht eine Einbahnstraße in Gegenrichtung.", nlp)
+    assert not any("Gutenberg" in p for p in one_word)
+    assert "Einbahnstraße in Gegenrichtung" in one_word  # a kind of street, not a name
+
     # a capital at the start of a sentence is no place name
     assert "fehlende Radwege" in phrases("Fehlende Radwege sind das größte Problem.", nlp)
 
