@@ -31,6 +31,7 @@ from nlp.embed import Block, l2_normalise
 #: STTS tags as HanTa writes them at ``taglevel=1``.
 ADJECTIVE = "ADJ(A)"
 NOUN = "NN"
+NOMINALISED = "NNA"  # an adjective used as a noun: "Ältere", "Jugendliche"
 PROPER = "NE"
 PREPOSITION = "APPR"
 PREP_ARTICLE = "APPRART"
@@ -119,7 +120,9 @@ def name_words(tokens: Sequence[Token]) -> set[str]:
     for i, t in enumerate(tokens):
         after_noun = i > 0 and tokens[i - 1].tag in (NOUN, PROPER) and t.tag in (NOUN, PROPER)
         inside = i > 0 and not tokens[i - 1].tag.startswith("$.")
-        place_adjective = t.tag == ADJECTIVE and inside and t.text[:1].isupper() and not t.text.isupper()
+        before_noun = i + 1 < len(tokens) and tokens[i + 1].tag in (NOUN, PROPER)
+        place_adjective = (t.tag == ADJECTIVE and inside and before_noun and t.text[:1].isupper()
+                           and t.text.endswith("er") and not t.text.isupper())
         street = t.text.lower() in _STREET_WORDS and i > 0 and tokens[i - 1].text[:1].isupper()
         if t.tag == PROPER or t.quoted or after_noun or place_adjective or is_street_name(t.text):
             out.add(t.text.lower())
@@ -131,7 +134,9 @@ def name_words(tokens: Sequence[Token]) -> set[str]:
 def noun_phrases(tokens: Sequence[Token], exclude: Collection[str] = ()) -> list[str]:
     """Noun phrases ``ADJA* NN`` and ``ADJA* NN (APPRART | APPR ART?) ADJA* NN`` of one tagged text.
 
-    A phrase is left out when one of its words names a place or institution (see the
+    A noun is written with a capital ("trampen" tagged NN is a verb); an adjective used
+    as a noun ("Alleinerziehende", "Jugendliche ohne Ausbildung") heads a phrase as a
+    noun does. A phrase is left out when one of its words names a place or institution (see the
     module docstring); a bare noun phrase stays even when its attached phrase goes.
 
     Args:
@@ -146,12 +151,19 @@ def noun_phrases(tokens: Sequence[Token], exclude: Collection[str] = ()) -> list
     def ok(t: Token) -> bool:
         return t.text.lower() not in names and not _NOT_A_WORD.search(t.text) and len(t.text) > 1
 
+    def nominalised(j: int) -> bool:
+        """An adjective used as a noun: capitalised, no noun or adjective after it ("Alleinerziehende")."""
+        after = tokens[j + 1].tag if j + 1 < len(tokens) else ""
+        return tokens[j].text[:1].isupper() and after not in (NOUN, PROPER, ADJECTIVE)
+
     def noun_phrase(i: int) -> int | None:
         """End (exclusive) of the noun phrase starting at ``i``, or None."""
         j = i
         while j < len(tokens) and tokens[j].tag == ADJECTIVE and ok(tokens[j]):
+            if nominalised(j):
+                return j + 1
             j += 1
-        if j < len(tokens) and tokens[j].tag == NOUN and ok(tokens[j]):
+        if j < len(tokens) and tokens[j].tag in (NOUN, NOMINALISED) and ok(tokens[j]) and tokens[j].text[:1].isupper():
             # a noun followed by a noun is an institution with its name ("Kita Regenbogen")
             if j + 1 < len(tokens) and tokens[j + 1].tag in (NOUN, PROPER):
                 return None
@@ -289,8 +301,8 @@ def key_phrases(candidates: Sequence[str], vectors: np.ndarray, centre: np.ndarr
 
 
 def repeats_words(a: str, b: str) -> bool:
-    """Whether one phrase's nouns all stand in the other: "Einkommen" in "niedriges Einkommen",
-    "Ehrenamt" in "Ehrenamtskoordination in der Flüchtlingshilfe".
+    """Whether a noun of one phrase stands in the other: "Einkommen" in "niedriges Einkommen",
+    "Flüchtlingshilfe" in "Ehrenamtskoordination in der Flüchtlingshilfe".
 
     >>> repeats_words("Einkommen", "niedriges Einkommen"), repeats_words("Schule", "offene Ausbildungsstellen")
     (True, False)
@@ -299,7 +311,7 @@ def repeats_words(a: str, b: str) -> bool:
     def nouns(phrase: str) -> list[str]:
         return [w.lower() for w in phrase.split() if w[:1].isupper()]
 
-    return any(n and all(word in other.lower() for word in n) for n, other in ((nouns(a), b), (nouns(b), a)))
+    return any(word in other.lower() for n, other in ((nouns(a), b), (nouns(b), a)) for word in n)
 
 
 def name_top1(names: np.ndarray, centres: np.ndarray, groups: Sequence[str]) -> float:

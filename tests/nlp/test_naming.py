@@ -113,6 +113,14 @@ def test_mmr_prefers_a_phrase_that_fits_no_neighbouring_concern() -> None:
     ]
 
 
+def test_adjectives_used_as_nouns_head_phrases_and_lower_case_words_do_not(nlp: spacy.language.Language) -> None:
+    assert "Alleinerziehende" in phrases("Alleinerziehende brauchen Kinderbetreuung am Abend.", nlp)
+    assert "Jugendliche ohne Tagesstruktur" in phrases("Jugendliche ohne Tagesstruktur fallen auf.", nlp)
+    # "die Jugendlichen" is no place adjective, "Homberger Straße" is a place
+    assert "Treff für die Jugendlichen" in phrases("Der Treff für die Jugendlichen an der Homberger Straße fehlt.", nlp)
+    assert phrases("Jugendliche trampen abends.", nlp) == []  # "trampen" is tagged NN, but it is no noun
+
+
 def test_a_name_does_not_say_the_same_noun_twice() -> None:
     centre = np.array([1.0, 0.0, 0.0])
     vectors = l2_normalise(np.array([[0.8, 0.6, 0.0], [0.8, -0.6, 0.0], [0.3, 0.0, 0.95]]))
