@@ -105,10 +105,11 @@ def name_words(tokens: Sequence[Token]) -> set[str]:
     """Lower-case words that name something.
 
     Proper nouns, quoted words, a noun right after a noun ("Kita Regenbogen"), an
-    adjective written with a capital inside a sentence (German writes only those
-    made from place names so: "Homberger", "Neusser"), and a street: the street
-    word with the word before it ("Venloer Straße", "Homberger Str.") or one word
-    naming one street ("Gutenbergstraße", see :func:`is_street_name`).
+    adjective in -er written with a capital inside a sentence before a noun (German
+    writes only those made from place names so: "Homberger Straße", "Neusser Platz";
+    "die Jugendlichen" is an adjective used as a noun), and a street: the street word
+    with the capitalised adjective or name before it ("Venloer Straße", "Homberger Str.")
+    or one word naming one street ("Gutenbergstraße", see :func:`is_street_name`).
 
     >>> sorted(name_words([Token("Kita", "Kita", "NN"), Token("Regenbogen", "Regenbogen", "NN")]))
     ['regenbogen']
@@ -123,7 +124,8 @@ def name_words(tokens: Sequence[Token]) -> set[str]:
         before_noun = i + 1 < len(tokens) and tokens[i + 1].tag in (NOUN, PROPER)
         place_adjective = (t.tag == ADJECTIVE and inside and before_noun and t.text[:1].isupper()
                            and t.text.endswith("er") and not t.text.isupper())
-        street = t.text.lower() in _STREET_WORDS and i > 0 and tokens[i - 1].text[:1].isupper()
+        street = (t.text.lower() in _STREET_WORDS and i > 0 and tokens[i - 1].tag in (ADJECTIVE, PROPER)
+                  and tokens[i - 1].text[:1].isupper())
         if t.tag == PROPER or t.quoted or after_noun or place_adjective or is_street_name(t.text):
             out.add(t.text.lower())
         if street:

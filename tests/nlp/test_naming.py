@@ -145,6 +145,8 @@ def test_streets_and_place_adjectives_stay_out_of_names(nlp: spacy.language.Lang
     assert not any("Gutenberg" in p for p in one_word)
     assert "Einbahnstraße in Gegenrichtung" in one_word  # a kind of street, not a name
 
+    assert "Weg zur Schule" in phrases("Der Weg zur Schule ist abends dunkel.", nlp)  # "Der" names no street
+
     # a capital at the start of a sentence is no place name
     assert "fehlende Radwege" in phrases("Fehlende Radwege sind das größte Problem.", nlp)
 
