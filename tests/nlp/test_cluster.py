@@ -106,7 +106,7 @@ def test_no_collapse_into_one_big_cluster() -> None:
 
 def test_micro_cluster_path_recovers_blobs() -> None:
     X, y = blobs(1000, 8, seed=5)
-    clusterer = ConcernClusterer(k=None, max_micro=100)
+    clusterer = ConcernClusterer(k=None, max_micro=100, exact_below=200)  # 1,000 rows go through KMeans
     labels = clusterer.fit_predict(X)
     assert adjusted_rand_score(y, labels) >= 0.9
     assert labels.shape == (1000,)
@@ -114,8 +114,18 @@ def test_micro_cluster_path_recovers_blobs() -> None:
 
 def test_micro_cluster_path_with_given_k() -> None:
     X, y = blobs(1000, 8, seed=6)
-    labels = ConcernClusterer(k=8, max_micro=100).fit_predict(X)
+    labels = ConcernClusterer(k=8, max_micro=100, exact_below=200).fit_predict(X)
     assert adjusted_rand_score(y, labels) >= 0.9
+
+
+def test_up_to_exact_below_rows_no_seed_matters() -> None:
+    """Point-by-point linkage has no KMeans, so the seed (and the floats that could tip one) cannot
+    move the clusters; above the limit the micro-clusters depend on it."""
+    X = l2_normalise(np.random.default_rng(8).normal(size=(900, 16)))  # no structure: every choice is close
+
+    assert np.array_equal(ConcernClusterer(k=8, seed=0).fit_predict(X), ConcernClusterer(k=8, seed=5).fit_predict(X))
+    micro = [ConcernClusterer(k=8, seed=s, exact_below=100, max_micro=60).fit_predict(X) for s in range(4)]
+    assert any(not np.array_equal(micro[0], other) for other in micro[1:])
 
 
 def test_predict_before_fit_raises_not_fitted() -> None:
