@@ -23,7 +23,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import JSON, Connection, Engine, LargeBinary, MetaData, Table, func, insert, select, text, update
 from sqlalchemy.types import Date, DateTime
 
-from models.store import alembic_config, current_revision
+from models.store import alembic_config, current_revision, revision_of
 
 ALEMBIC_TABLE = "alembic_version"
 _CHUNK = 1000
@@ -58,12 +58,8 @@ def tables(connection: Connection) -> list[Table]:
     return [t for t in metadata.sorted_tables if t.name != ALEMBIC_TABLE]
 
 
-def revision(connection: Connection) -> str | None:
-    """The Alembic revision the schema is at (None: no Taten schema)."""
-    names = set(connection.dialect.get_table_names(connection))
-    if ALEMBIC_TABLE not in names:
-        return None
-    return connection.scalar(text(f"SELECT version_num FROM {ALEMBIC_TABLE}"))
+#: The Alembic revision the schema is at (None: no Taten schema), read in the caller's snapshot.
+revision = revision_of
 
 
 def column_kind(column: Any) -> str:

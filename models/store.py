@@ -24,7 +24,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.errors import StorageError
@@ -95,7 +95,7 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     """
     config = alembic_config()
     with engine.begin() as connection:
-        current = MigrationContext.configure(connection).get_current_revision()
+        current = revision_of(connection)
         known = {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
         if current is not None and current not in known:
             raise StorageError(
@@ -106,9 +106,14 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
 
+def revision_of(connection: Connection) -> str | None:
+    """The Alembic revision the schema seen through ``connection`` is at (None: no Taten schema)."""
+    return MigrationContext.configure(connection).get_current_revision()
+
+
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return revision_of(connection)
 
 
 class Store:
