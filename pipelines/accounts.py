@@ -73,6 +73,11 @@ class Session:
     source: str  # "accounts" or "oidc"
 
 
+def _by_name(session: Any, name: str) -> Account | None:
+    """The account called ``name``, whatever its case (names are unique regardless of case)."""
+    return session.scalar(select(Account).where(func.lower(Account.name) == name.strip().lower()))
+
+
 def _view(account: Account) -> AccountView:
     return AccountView(account.name, account.role, account.email, account.disabled,
                        _aware(account.created_at), account.created_by)
@@ -117,7 +122,7 @@ class AccountService:
         hashed = self._password(password)
         try:
             with self.store.transaction() as session:
-                if session.scalar(select(Account.id).where(func.lower(Account.name) == name.lower())) is not None:
+                if _by_name(session, name) is not None:
                     raise InputError(f"Ein Konto {name} gibt es schon.")
                 account = Account(name=name, role=role, email=email, password_hash=hashed,
                                   created_by=self.principal.name, password_changed_at=datetime.now(UTC))
@@ -135,7 +140,7 @@ class AccountService:
             return [_view(a) for a in session.scalars(select(Account).order_by(Account.name))]
 
     def _account(self, session: Any, name: str) -> Account:
-        account = session.scalar(select(Account).where(func.lower(Account.name) == name.strip().lower()))
+        account = _by_name(session, name)
         if account is None:
             raise InputError(f"Ein Konto {name} gibt es nicht.")
         return account
@@ -190,7 +195,7 @@ def sign_in(store: Store, settings: AuthSettings, name: str, password: str, clie
                 logger.warning("Sign-in refused: too many failures for %s", key.split(":", 1)[0])
                 raise SignInError(f"Zu viele fehlgeschlagene Anmeldungen. Bitte in "
                                   f"{settings.failure_window_minutes:g} Minuten erneut versuchen.")
-        account = session.scalar(select(Account).where(func.lower(Account.name) == name.strip().lower()))
+        account = _by_name(session, name)
         hashed = account.password_hash if account is not None else None
         if not (_verify(hashed or _DUMMY_HASH, password) and hashed):
             session.add_all(SignInFailure(key=key, at=now) for key in keys)
