@@ -83,11 +83,19 @@ class ConsistencyReport:
         return [c for c in self.checks if not c.passed]
 
 
-def _conference_id(session: Session, conference: str) -> int:
+def _latest_run(session: Session, conference: str) -> tuple[int, int]:
+    """(conference id, its latest analysis run id).
+
+    Raises:
+        InputError: no such conference, or it has no analysis.
+    """
     conference_id = session.scalar(select(Conference.id).where(Conference.name == conference))
     if conference_id is None:
         raise InputError(f"Konferenz '{conference}' gibt es nicht.")
-    return int(conference_id)
+    run_id = latest_run_id(session, conference_id)
+    if run_id is None:
+        raise InputError(f"Konferenz '{conference}' ist noch nicht analysiert.")
+    return int(conference_id), run_id
 
 
 def _state(session: Session, conference_id: int, run_id: int) -> ReviewState:
@@ -107,11 +115,7 @@ def _state(session: Session, conference_id: int, run_id: int) -> ReviewState:
 def review_state(store: Store, conference: str) -> ReviewState:
     """The review state of the latest analysis of ``conference`` now (take it before a load, compare after)."""
     with store.transaction() as session:
-        conference_id = _conference_id(session, conference)
-        run_id = latest_run_id(session, conference_id)
-        if run_id is None:
-            raise InputError(f"Konferenz '{conference}' ist noch nicht analysiert.")
-        return _state(session, conference_id, run_id)
+        return _state(session, *_latest_run(session, conference))
 
 
 def replay_back(state: ReviewState, payloads: list[Mapping[str, Any]]) -> ReviewState:
@@ -159,10 +163,7 @@ def check_consistency(store: Store, conference: str, *, initial: ReviewState | N
         InputError: no such conference, or it has no analysis.
     """
     with store.transaction() as session:
-        conference_id = _conference_id(session, conference)
-        run_id = latest_run_id(session, conference_id)
-        if run_id is None:
-            raise InputError(f"Konferenz '{conference}' ist noch nicht analysiert.")
+        conference_id, run_id = _latest_run(session, conference)
         final = _state(session, conference_id, run_id)
         sizes = {c.id: c.size for c in session.scalars(select(Cluster).where(Cluster.run_id == run_id))}
         notes = int(session.scalar(select(func.count()).select_from(Contribution)
