@@ -393,13 +393,13 @@ def _print_voices_and_data(settings: Settings, conference: str, district: str) -
     if spot is None:
         console.print(f"→ {district} ist kein blinder Fleck.", highlight=False)
     else:
-        console.print(f"→ Blinder Fleck: {number(spot.notes)} Beiträge ({number(spot.share * 100, 1)} %) nennen "
+        console.print(f"→ Blinder Fleck: {notes(spot.notes)} ({number(spot.share * 100, 1)} %) nennen "
                       f"{district}, aber " + "; ".join(r.text() for r in spot.readings) + ".",
                       highlight=False, soft_wrap=True)
     console.print(comparison.unsupported_rule, style="dim", highlight=False, soft_wrap=True)
     unsupported = comparison.unsupported_in(district)
     for u in unsupported:
-        console.print(f"→ Ohne Beleg in den Daten: „{u.concern}“ ({u.theme}, {number(u.notes)} Beiträge) – "
+        console.print(f"→ Ohne Beleg in den Daten: „{u.concern}“ ({u.theme}, {notes(u.notes)}) – "
                       + "; ".join(r.text() for r in u.readings), highlight=False, soft_wrap=True)
     if not unsupported:
         console.print(f"→ Kein Anliegen für {district} ohne Beleg in den Daten.", highlight=False)

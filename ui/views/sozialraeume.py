@@ -8,7 +8,7 @@ import streamlit as st
 
 from pipelines.errors import InputError
 from pipelines.example_data import EXAMPLE_MARK, example_notice
-from pipelines.formats import number
+from pipelines.formats import notes, number
 from pipelines.indicators import indicator_districts, load_indicators
 from pipelines.review import Filters
 from pipelines.voices import compare, figure, readings
@@ -83,7 +83,7 @@ if comparison is not None:
     st.subheader("Stimmen und Daten")
     spot = comparison.blind_spot(district)
     if spot:
-        st.warning(w.md(f"{district} ist ein blinder Fleck: nur {number(spot.notes)} Beiträge "
+        st.warning(w.md(f"{district} ist ein blinder Fleck: nur {notes(spot.notes)} "
                         f"({number(spot.share * 100, 1)} %) nennen den Sozialraum, aber "
                         + "; ".join(r.text() for r in spot.readings) + "."), icon=":material/visibility_off:")
     st.markdown("**Blinde Flecken**")
