@@ -23,7 +23,7 @@ from typing import Any
 from nlp.districts import Gazetteer
 from pipelines.errors import InputError
 from pipelines.example_data import EXAMPLE_MARK, read_mark
-from pipelines.indicators import Indicator
+from pipelines.indicators import Indicator, series_of
 from pipelines.review import Overview
 from pipelines.settings import NlpSettings
 
@@ -201,12 +201,7 @@ def map_values(measure: str, overview: Overview, indicators: Sequence[Indicator]
         return {d: float(n) for d, n in district_notes(overview.heatmap).items()}
     if measure == CONCERNS:
         return {d: float(n) for d, n in district_concerns(overview).items()}
-    latest: dict[str, tuple[str, float]] = {}
-    for i in indicators:
-        value = i.number
-        if i.indicator == measure and value is not None and (i.district not in latest or i.year >= latest[i.district][0]):
-            latest[i.district] = (i.year, value)
-    return {d: v for d, (_, v) in latest.items()}
+    return {district: s.value for (district, name), s in series_of(indicators).items() if name == measure}
 
 
 def unit_of(measure: str, indicators: Sequence[Indicator]) -> str:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import csv
 import logging
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.errors import InputError
 from pipelines.example_data import read_mark
+from pipelines.formats import number
 
 logger = logging.getLogger(__name__)
 
@@ -74,3 +76,51 @@ def indicators_for(district: str, folder: Path) -> list[Indicator]:
 def indicator_districts(folder: Path) -> list[str]:
     """Districts that have at least one indicator."""
     return sorted({i.district for i in load_indicators(folder)})
+
+
+def figure(value: float) -> str:
+    """An indicator value the German way: "21,6", and whole numbers such as Einwohner without decimals."""
+    return number(value, 0 if abs(value) >= 1000 else 1)
+
+
+@dataclass(frozen=True)
+class Series:
+    """One indicator of one district over the years of the files, latest last."""
+
+    district: str
+    indicator: str
+    unit: str
+    points: tuple[tuple[str, float], ...]  # (year, value), oldest first
+    example: bool
+    source: str  # the file of the latest value
+
+    @property
+    def value(self) -> float:
+        return self.points[-1][1]
+
+    @property
+    def year(self) -> str:
+        return self.points[-1][0]
+
+    def trend(self) -> str:
+        """"15,2 → 17,8 (2021–2025)", or "" with a single year."""
+        if len(self.points) < 2:
+            return ""
+        (first_year, first), (last_year, last) = self.points[0], self.points[-1]
+        arrow = "↑" if last > first else "↓" if last < first else "→"
+        return f"{arrow} {figure(first)} → {figure(last)} ({first_year}–{last_year})"
+
+
+def series_of(indicators: Sequence[Indicator]) -> dict[tuple[str, str], Series]:
+    """(district, indicator) → its values over the years; rows without a number are left out."""
+    points: dict[tuple[str, str], dict[str, float]] = {}
+    latest: dict[tuple[str, str], Indicator] = {}
+    for i in indicators:
+        if i.number is None:
+            continue
+        key = (i.district, i.indicator)
+        points.setdefault(key, {})[i.year] = i.number
+        if key not in latest or i.year >= latest[key].year:
+            latest[key] = i
+    return {key: Series(key[0], key[1], latest[key].unit, tuple(sorted(years.items())), latest[key].example,
+                        latest[key].source) for key, years in points.items()}

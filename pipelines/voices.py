@@ -28,16 +28,11 @@ import yaml
 from pipelines.district_map import district_notes
 from pipelines.errors import InputError
 from pipelines.formats import number
-from pipelines.indicators import Indicator, load_indicators
+from pipelines.indicators import Indicator, Series, figure, load_indicators, series_of
 from pipelines.review import Overview
 from pipelines.settings import ComparisonSettings, NlpSettings
 
 HIGH, LOW = "hoch", "niedrig"
-
-
-def figure(value: float) -> str:
-    """An indicator value the German way: "21,6", and whole numbers such as Einwohner without decimals."""
-    return number(value, 0 if abs(value) >= 1000 else 1)
 
 
 @dataclass(frozen=True)
@@ -46,34 +41,6 @@ class Need:
 
     indicator: str
     direction: str = HIGH  # HIGH: a high value stands out; LOW: a low one
-
-
-@dataclass(frozen=True)
-class Series:
-    """One indicator of one district over the years of the files, latest last."""
-
-    district: str
-    indicator: str
-    unit: str
-    points: tuple[tuple[str, float], ...]  # (year, value), oldest first
-    example: bool
-    source: str  # the file of the latest value
-
-    @property
-    def value(self) -> float:
-        return self.points[-1][1]
-
-    @property
-    def year(self) -> str:
-        return self.points[-1][0]
-
-    def trend(self) -> str:
-        """"15,2 → 17,8 (2021–2025)", or "" with a single year."""
-        if len(self.points) < 2:
-            return ""
-        (first_year, first), (last_year, last) = self.points[0], self.points[-1]
-        arrow = "↑" if last > first else "↓" if last < first else "→"
-        return f"{arrow} {figure(first)} → {figure(last)} ({first_year}–{last_year})"
 
 
 @dataclass(frozen=True)
@@ -165,21 +132,6 @@ def load_theme_indicators(path: Path) -> dict[str, tuple[Need, ...]]:
     return out
 
 
-def series_of(indicators: Sequence[Indicator]) -> dict[tuple[str, str], Series]:
-    """(district, indicator) → its values over the years; rows without a number are left out."""
-    points: dict[tuple[str, str], dict[str, float]] = {}
-    latest: dict[tuple[str, str], Indicator] = {}
-    for i in indicators:
-        if i.number is None:
-            continue
-        key = (i.district, i.indicator)
-        points.setdefault(key, {})[i.year] = i.number
-        if key not in latest or i.year >= latest[key].year:
-            latest[key] = i
-    return {key: Series(key[0], key[1], latest[key].unit, tuple(sorted(years.items())), latest[key].example,
-                        latest[key].source) for key, years in points.items()}
-
-
 def city_values(series: Mapping[tuple[str, str], Series], population: str) -> dict[str, float]:
     """Indicator → the city's value: the districts' latest values weighted by ``population``;
     for ``population`` itself, the districts' sum."""
@@ -198,6 +150,13 @@ def city_values(series: Mapping[tuple[str, str], Series], population: str) -> di
     return out
 
 
+def _with_city(indicators: Sequence[Indicator], population: str) -> tuple[dict[tuple[str, str], Series],
+                                                                          dict[str, float]]:
+    """The series of ``indicators`` and each indicator's city value."""
+    series = series_of(indicators)
+    return series, city_values(series, population)
+
+
 def _needs(theme_indicators: Mapping[str, Sequence[Need]]) -> dict[str, Need]:
     """Every indicator any theme names, with its direction."""
     return {n.indicator: n for needs in theme_indicators.values() for n in needs}
@@ -206,8 +165,7 @@ def _needs(theme_indicators: Mapping[str, Sequence[Need]]) -> dict[str, Need]:
 def readings(district: str, indicators: Sequence[Indicator], theme_indicators: Mapping[str, Sequence[Need]],
              population: str) -> list[Reading]:
     """Every indicator of ``district`` beside the city's value, in file order."""
-    series = series_of(indicators)
-    city = city_values(series, population)
+    series, city = _with_city(indicators, population)
     needs = _needs(theme_indicators)
     return [Reading(s, city[name], needs.get(name)) for (d, name), s in series.items() if d == district]
 
@@ -220,8 +178,7 @@ def blind_spots(notes: Mapping[str, int], n_notes: int, indicators: Sequence[Ind
         notes: district → notes of active concerns naming it.
         n_notes: all notes of active concerns (the share's base).
     """
-    series = series_of(indicators)
-    city = city_values(series, settings.population)
+    series, city = _with_city(indicators, settings.population)
     needs = _needs(theme_indicators)
     found: dict[str, list[Reading]] = {}
     for (district, name), s in series.items():
@@ -243,8 +200,7 @@ def unsupported_concerns(concerns: Sequence[ConcernPlaces], indicators: Sequence
 
     A theme without indicators, or a district without values for them, is not judged.
     """
-    series = series_of(indicators)
-    city = city_values(series, settings.population)
+    series, city = _with_city(indicators, settings.population)
     out = []
     for c in concerns:
         needs = theme_indicators.get(c.theme, ())
