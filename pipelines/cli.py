@@ -375,9 +375,9 @@ def _print_voices_and_data(settings: Settings, conference: str, district: str) -
     from pipelines.voices import compare, figure, readings
 
     overview = ReviewReader(Store(settings.db_url), conference, "Kommandozeile", settings.ranking).overview(top=None)
-    comparison = compare(overview, settings.nlp, settings.comparison)
-    shown = readings(district, load_indicators(Path(settings.nlp.data_dir) / "indicators"),
-                     comparison.theme_indicators, settings.comparison.population)
+    indicators = load_indicators(Path(settings.nlp.data_dir) / "indicators")
+    comparison = compare(overview, settings.nlp, settings.comparison, indicators)
+    shown = readings(district, indicators, comparison.theme_indicators, settings.comparison.population)
     if shown:
         table = Table("Indikator", "Wert", "Stadt", "Jahr", "Verlauf", title=f"Indikatoren – {district}")
         for r in shown:

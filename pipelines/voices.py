@@ -256,13 +256,18 @@ class Comparison:
         return [u for u in self.unsupported if u.district == district]
 
 
-def compare(overview: Overview, nlp: NlpSettings, settings: ComparisonSettings) -> Comparison:
+def compare(overview: Overview, nlp: NlpSettings, settings: ComparisonSettings,
+            indicators: Sequence[Indicator] | None = None) -> Comparison:
     """Both rules for the notes of ``overview`` (read with ``top=None``) and the city's indicator files.
+
+    Args:
+        indicators: the indicator files' rows where the caller has read them already.
 
     Raises:
         InputError: the theme-to-indicator file is broken (see :func:`load_theme_indicators`).
     """
-    indicators = load_indicators(Path(nlp.data_dir) / "indicators")
+    if indicators is None:
+        indicators = load_indicators(Path(nlp.data_dir) / "indicators")
     theme_indicators = load_theme_indicators(Path(nlp.data_dir) / nlp.indicator_themes)
     concerns = [ConcernPlaces(c.label, c.theme, c.profile.get("districts", {})) for c in overview.top]
     return Comparison(

@@ -9,7 +9,7 @@ import streamlit as st
 from pipelines.errors import InputError
 from pipelines.example_data import EXAMPLE_MARK, example_notice
 from pipelines.formats import notes, number
-from pipelines.indicators import indicator_districts, load_indicators
+from pipelines.indicators import load_indicators
 from pipelines.review import Filters
 from pipelines.voices import compare, figure, readings
 from ui import context as ctx
@@ -24,12 +24,12 @@ notice = example_notice(settings.nlp)
 if notice:
     st.warning(w.md(notice), icon=":material/info:")
 everything = service.overview(top=None)
-districts = sorted({*everything.districts, *indicator_districts(folder)})
+indicators = load_indicators(folder)
+districts = sorted({*everything.districts, *(i.district for i in indicators)})
 if not districts:
     st.info("Kein Beitrag nennt einen Sozialraum, und es gibt keine Indikatoren.")
     st.stop()
 
-indicators = load_indicators(folder)
 dmap = loaded_map()
 if dmap is not None:
     district_map(dmap, everything, indicators, key="district_map", target="district_pick", allowed=districts,
@@ -55,7 +55,7 @@ else:
     st.caption("Noch keine Maßnahme für diesen Sozialraum.")
 
 try:
-    comparison = compare(everything, settings.nlp, settings.comparison)
+    comparison = compare(everything, settings.nlp, settings.comparison, indicators)
 except InputError as exc:  # a broken themes.yml: the page stays, the comparison says why it is missing
     st.error(w.md(f"Der Abgleich von Stimmen und Daten fehlt: {exc}"), icon=":material/error:")
     comparison = None
