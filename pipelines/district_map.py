@@ -64,6 +64,11 @@ class DistrictMap:
         return (min(p[0] for p in points), min(p[1] for p in points),
                 max(p[0] for p in points), max(p[1] for p in points))
 
+    def label_point(self, name: str) -> tuple[float, float]:
+        """Where a district's name goes: the mean of its first area's outer ring (longitude, latitude)."""
+        outer = self.shapes[name][0][0][:-1]  # the ring is closed: its last point repeats the first
+        return sum(p[0] for p in outer) / len(outer), sum(p[1] for p in outer) / len(outer)
+
     def aspect(self) -> float:
         """Height per width of one degree at the map's latitude (a degree of longitude is shorter up north)."""
         south, north = self.bounds()[1], self.bounds()[3]

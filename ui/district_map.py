@@ -80,9 +80,8 @@ def map_spec(dmap: DistrictMap, values: Mapping[str, float], measure: str, unit:
         shapes.append({"type": "Feature", "geometry": _planar(feature["geometry"], shrink), "properties": {},
                        "Sozialraum": name, "Wert": value, "Anzeige": f"{shown} {unit}".strip(),
                        "Gewählt": name == selected})
-        outer = dmap.shapes[name][0][0]
-        labels.append({"Sozialraum": name, "x": sum(p[0] for p in outer[:-1]) / (len(outer) - 1) * shrink,
-                       "y": sum(p[1] for p in outer[:-1]) / (len(outer) - 1),
+        x, y = dmap.label_point(name)
+        labels.append({"Sozialraum": name, "x": x * shrink, "y": y,
                        "Dunkel": value is not None and value > peak / 2})  # white names on dark areas
     return {  # a plain Vega-Lite spec: Altair would validate every object it builds (0.4 s for this map)
         "height": 420,

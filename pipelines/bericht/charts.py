@@ -139,10 +139,8 @@ def district_map_chart(bericht: Bericht, kind: str = "svg") -> Chart | None:
             for polygon in polygons:
                 ax.add_patch(MplPolygon(polygon[0], closed=True, facecolor=colours(0.15 + 0.85 * n / peak)
                                         if n else "#e6e6e6", edgecolor="white", linewidth=1))
-            outer = polygons[0][0][:-1]
-            ax.text(sum(p[0] for p in outer) / len(outer), sum(p[1] for p in outer) / len(outer),
-                    f"{_short(name)}\n{number(n)}" if n else _short(name), ha="center", va="center", fontsize=6.5,
-                    color="white" if n > peak / 2 else "black")
+            ax.text(*dmap.label_point(name), f"{_short(name)}\n{number(n)}" if n else _short(name), ha="center",
+                    va="center", fontsize=6.5, color="white" if n > peak / 2 else "black")
         west, south, east, north = dmap.bounds()
         ax.set_xlim(west, east)
         ax.set_ylim(south, north)
