@@ -298,8 +298,7 @@ def key_phrases(candidates: Sequence[str], vectors: np.ndarray, centre: np.ndarr
         rivals: (r, d') unit-length centres of the theme's other clusters (see :func:`mmr`).
     """
     repeats = np.array([[repeats_words(a, b) for b in candidates] for a in candidates], dtype=bool)
-    return [candidates[i] for i in mmr(vectors, centre, top_n=top_n, rivals=rivals,
-                                       repeats=repeats.reshape(len(candidates), len(candidates)))]
+    return [candidates[i] for i in mmr(vectors, centre, top_n=top_n, rivals=rivals, repeats=repeats)]
 
 
 def repeats_words(a: str, b: str) -> bool:

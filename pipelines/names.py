@@ -89,7 +89,7 @@ def propose_names(
         if not candidates[key]:
             names[key] = ""
             continue
-        reference = embeddings[theme_of == theme_of[labels == key][0]]
+        reference = embeddings[theme_of == theme_of_key[key]]
         vectors = embedding_features(raw[[row_of[p] for p in candidates[key]]], embedder.blocks, reference)
         rivals = [centres[other] for other in sorted(centres) if other != key and theme_of_key[other] == theme_of_key[key]]
         names[key] = concern_name(key_phrases(candidates[key], vectors, centres[key], top_n=N_NAME_PHRASES,
