@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from models.store import Store
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, serve_workbench
@@ -34,6 +35,19 @@ def _policy(origin: str) -> str:
     return policy.replace("wss://taten.stadt.example", "ws://" + origin.split("://", 1)[1])
 
 
+def _fetched(route, attempts: int = 3):  # noqa: ANN001, ANN202 - playwright's Route and APIResponse
+    """The server's answer to a routed request. A connection the local server reset while Playwright
+    reused it (seen once on a busy machine: ECONNRESET for a static script) is tried again: the
+    transport between Playwright and the test server is not what this test checks."""
+    for _ in range(attempts - 1):
+        try:
+            return route.fetch()
+        except PlaywrightError as exc:
+            if "ECONNRESET" not in str(exc):
+                raise
+    return route.fetch()
+
+
 def test_the_workbench_works_under_the_proxys_content_security_policy(
         analysed_store: Store, taten_home: Path, browser) -> None:
     # An answer Playwright hands over counts as from the internet for Chromium's local-network checks,
@@ -48,7 +62,7 @@ def test_the_workbench_works_under_the_proxys_content_security_policy(
         page.add_init_script(f"({_VIOLATIONS})()")
 
         def with_policy(route) -> None:  # noqa: ANN001 - playwright's Route
-            response = route.fetch()
+            response = _fetched(route)
             route.fulfill(response=response, headers={**response.headers, "content-security-policy": policy})
 
         page.route("**/*", with_policy)
