@@ -206,3 +206,20 @@ def test_keys_must_match_the_rows() -> None:
     X, _ = blobs(20, 2, seed=1)
     with pytest.raises(ValueError, match="one entry per row"):
         ConcernClusterer(k=2).fit(X, keys=["a"] * 3)
+
+
+def test_automatic_k_counts_groups_of_at_least_two_percent() -> None:
+    """Four concerns of 100 notes, and five splinters of 6 notes (1.4 % each) at the edge of the first:
+    the automatic k counts the four and the splinters join their broad concern; at a 1 % share each
+    splinter would count as a concern of its own."""
+    rng = np.random.default_rng(5)
+    broad = l2_normalise(rng.normal(size=(4, 32)))
+    splinters = l2_normalise(broad[0] + l2_normalise(rng.normal(size=(5, 32))))
+    sizes = [100] * 4 + [6] * 5
+    X = l2_normalise(np.vstack([c + rng.normal(scale=0.05, size=(s, 32))
+                                for c, s in zip(np.vstack([broad, splinters]), sizes, strict=True)]))
+    truth = np.repeat([0, 1, 2, 3, 0, 0, 0, 0, 0], sizes)
+    default = ConcernClusterer(k=None).fit(X)
+    assert default.n_clusters_ == 4
+    assert adjusted_rand_score(truth, default.labels_) == pytest.approx(1.0)
+    assert ConcernClusterer(k=None, count_frac=0.01).fit(X).n_clusters_ == 9
