@@ -146,7 +146,8 @@ def noun_phrases(tokens: Sequence[Token], exclude: Collection[str] = ()) -> list
         exclude: lower-case words never to use (gazetteer words).
 
     Returns:
-        The phrases in text order, each once, as written ("lange Wartezeiten beim Integrationskurs").
+        The phrases in text order, each once, as written ("lange Wartezeiten beim Integrationskurs"),
+        the head's adjectives in the nominative where that is sure (see :func:`nominative`).
     """
     names = name_words(tokens) | {w.lower() for w in exclude}
 
@@ -179,22 +180,69 @@ def noun_phrases(tokens: Sequence[Token], exclude: Collection[str] = ()) -> list
         end = noun_phrase(i)
         if end is None:
             continue
-        phrases.append(_join(tokens[i:end]))
+        head = _join(tokens[i:end], nominative(tokens[i:end]))
+        phrases.append(head)
         j = end
         if j < len(tokens) and tokens[j].tag in (PREP_ARTICLE, PREPOSITION):
             k = j + 1
             if tokens[j].tag == PREPOSITION and k < len(tokens) and tokens[k].tag == ARTICLE:
                 k += 1
             tail = noun_phrase(k) if k < len(tokens) else None
-            if tail is not None:
-                phrases.append(_join(tokens[i:tail]))
+            if tail is not None:  # the attached phrase keeps the case its preposition gives it
+                phrases.append(" ".join([head, *(t.text for t in tokens[end:tail])]))
     return list(dict.fromkeys(phrases))
 
 
-def _join(tokens: Sequence[Token]) -> str:
-    """The phrase as written; an adjective starts lower-case (it is capitalised only at a sentence's start)."""
-    words = [t.text.lower() if t.tag == ADJECTIVE and not t.text.isupper() else t.text for t in tokens[:1]]
-    return " ".join(words + [t.text for t in tokens[1:]])
+#: endings of nouns that are feminine (their adjective takes -e in the nominative singular)
+_FEMININE_ENDINGS = ("ung", "heit", "keit", "schaft", "ion", "tät", "ei", "enz", "anz", "ik", "ie", "e")
+#: "-e" nouns that are not feminine ("Gebäude", "Ende", "Interesse", "Kunde", "Name")
+_NOT_FEMININE = ("gebäude", "gelände", "gebirge", "ende", "interesse", "auge", "junge", "kunde", "name",
+                 "kollege", "gedanke", "glaube", "wille", "käse", "experte", "zeuge", "erbe", "image", "finale")
+
+
+def nominative(tokens: Sequence[Token]) -> list[str]:
+    """The words of a head phrase ``ADJA* NN`` with its adjectives in the nominative, where that is sure.
+
+    A name stands alone, but its phrase was cut from a sentence, in whatever case the
+    sentence gave it ("an der eigentlichen Grünphase", "mit anderen parkenden Rädern").
+    An adjective ending in -en or -em is never a nominative without an article; it becomes
+    -e when the nominative is -e whatever the case: a plural noun whose nominative is
+    known (HanTa's lemma differs from the word; a dative "-ern"/"-eln" loses its n,
+    a plural in -en is left only where it is the plural itself) or a feminine noun (by
+    its ending). Masculine and neuter nouns would need their gender: those stay as written.
+
+    >>> nominative([Token("eigentlichen", "eigentlich", "ADJ(A)"), Token("Grünphase", "Grünphase", "NN")])
+    ['eigentliche', 'Grünphase']
+    >>> nominative([Token("anderen", "ander", "ADJ(A)"), Token("Rädern", "Rad", "NN")])
+    ['andere', 'Räder']
+    >>> nominative([Token("sozialen", "sozial", "ADJ(A)"), Token("Wohnungsbau", "Wohnungsbau", "NN")])
+    ['sozialen', 'Wohnungsbau']
+    """
+    words = [t.text for t in tokens]
+    noun = tokens[-1]
+    if noun.tag != NOUN or not any(t.tag == ADJECTIVE for t in tokens[:-1]):
+        return words
+    word, lemma = noun.text, noun.lemma
+    feminine = lemma.lower().endswith(_FEMININE_ENDINGS) and not lemma.lower().endswith(_NOT_FEMININE)
+    plural = word.lower() != lemma.lower() and word.lower() not in (lemma.lower() + "s", lemma.lower() + "es")
+    if plural and word.endswith(("ern", "eln")) and not lemma.endswith(("ern", "eln")):
+        word = word[:-1]  # dative plural "Rädern" → "Räder"
+    elif plural and word.endswith("en") and not (feminine or lemma.endswith("e")):
+        return words  # "Ortsteilen" could be a dative of "Ortsteile": not sure
+    if not (plural or feminine):
+        return words
+    adjectives = [w[:-2] + "e" if t.tag == ADJECTIVE and w.endswith(("en", "em")) and len(w) > 4 else w
+                  for t, w in zip(tokens[:-1], words[:-1], strict=True)]
+    return adjectives + [word]
+
+
+def _join(tokens: Sequence[Token], words: Sequence[str] | None = None) -> str:
+    """The phrase (``words``, default as written); an adjective starts lower-case (it is capitalised
+    only at a sentence's start)."""
+    words = [t.text for t in tokens] if words is None else list(words)
+    if tokens and tokens[0].tag == ADJECTIVE and not words[0].isupper():
+        words[0] = words[0].lower()
+    return " ".join(words)
 
 
 def embedding_features(vectors: np.ndarray, blocks: Sequence[Block], reference: np.ndarray) -> np.ndarray:
