@@ -324,15 +324,26 @@ def concern_name(phrases: Sequence[str]) -> str:
 def candidate_phrases(texts: Sequence[str], nlp: Language, exclude: Collection[str] = ()) -> list[str]:
     """The noun phrases of ``texts``, each once, in text order (see :func:`noun_phrases`).
 
-    A bare noun ("Jahr", "Bitte") counts only when at least two of ``texts`` use it:
-    alone it names a concern only when people share it; a noun with its modifiers
-    says enough from one note.
+    A bare noun ("Jahr", "Bitte") counts only when at least two of ``texts`` use it, in
+    any form ("Kita-Platz", "Kita-Plätze": the same lemma) or inside a compound: alone it
+    names a concern only when people share it; a noun with its modifiers says enough
+    from one note. Where no phrase passes, all of them do: a name from one note's
+    words still reads better than a list of keywords.
     """
-    found = list(dict.fromkeys(p for tokens in tag_texts(texts, nlp) for p in noun_phrases(tokens, exclude)))
+    tagged = tag_texts(texts, nlp)
+    found = list(dict.fromkeys(p for tokens in tagged for p in noun_phrases(tokens, exclude)))
     if len(texts) < 2:
         return found
     lowered = [t.lower() for t in texts]
-    return [p for p in found if " " in p or sum(p.lower() in t for t in lowered) >= 2]
+    lemmas = [{t.lemma.lower() for t in tokens} for tokens in tagged]
+    lemma_of = {t.text: t.lemma.lower() for tokens in tagged for t in tokens}
+
+    def notes_using(noun: str) -> int:
+        lemma = lemma_of.get(noun, noun.lower())
+        return sum(noun.lower() in text or lemma in used for text, used in zip(lowered, lemmas, strict=True))
+
+    shared = [p for p in found if " " in p or notes_using(p) >= 2]
+    return shared or found
 
 
 def key_phrases(candidates: Sequence[str], vectors: np.ndarray, centre: np.ndarray, top_n: int = 3,
@@ -353,14 +364,27 @@ def repeats_words(a: str, b: str) -> bool:
     """Whether a noun of one phrase stands in the other: "Einkommen" in "niedriges Einkommen",
     "Flüchtlingshilfe" in "Ehrenamtskoordination in der Flüchtlingshilfe".
 
+    Plural and umlaut do not hide a noun: "Kita-Platz" stands in "Kita-Plätze".
+
     >>> repeats_words("Einkommen", "niedriges Einkommen"), repeats_words("Schule", "offene Ausbildungsstellen")
     (True, False)
+    >>> repeats_words("Kita-Platz", "Kita-Plätze")
+    True
     """
 
     def nouns(phrase: str) -> list[str]:
         return [w.lower() for w in phrase.split() if w[:1].isupper()]
 
-    return any(word in other.lower() for n, other in ((nouns(a), b), (nouns(b), a)) for word in n)
+    def stems(phrase: str) -> set[str]:
+        return {_PLURAL_ENDING.sub("", noun.translate(_UMLAUTS)) for noun in nouns(phrase)}
+
+    contained = any(word in other.lower() for found, other in ((nouns(a), b), (nouns(b), a)) for word in found)
+    return contained or bool(stems(a) & stems(b))
+
+
+_UMLAUTS = str.maketrans({"ä": "a", "ö": "o", "ü": "u"})
+#: an inflection ending, taken off a noun of at least four letters before it
+_PLURAL_ENDING = re.compile(r"(?<=\w{4})(en|er|e|n|s)$")
 
 
 def name_top1(names: np.ndarray, centres: np.ndarray, groups: Sequence[str]) -> float:

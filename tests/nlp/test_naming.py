@@ -9,6 +9,7 @@ import spacy
 from nlp.embed import Block, l2_normalise
 from nlp.naming import (
     Token,
+    candidate_phrases,
     concern_name,
     embedding_features,
     key_phrases,
@@ -200,3 +201,14 @@ def test_name_top1_counts_a_tie_against_the_name() -> None:
     names = l2_normalise(np.array([[1.0, 1.0], [0.0, 1.0]]))
 
     assert name_top1(names, centres, ["A", "A"]) == pytest.approx(0.5)
+
+
+def test_a_bare_noun_needs_two_notes_in_any_form_and_one_note_names_where_none_is_shared(
+        nlp: spacy.language.Language) -> None:
+    shared = candidate_phrases(["Kita-Platz in Nord Düren = Lottogewinn", "Kita-Plätze fehlen, v.a. Nord-Düren!!"],
+                               nlp, {"nord-düren", "düren", "nord"})
+    assert "Kita-Platz" in shared and "Kita-Plätze" in shared  # one lemma, two notes
+    assert "Lottogewinn" not in shared  # one note only
+    alone = candidate_phrases(["Angsträume am Bahnhof, v.a. Unterführung schlecht beleuchtet",
+                               "Obdachlose am Bahnhof, im Winter lebensgefährlich"], nlp, {"bahnhof"})
+    assert {"Angsträume", "Unterführung", "Obdachlose"} <= set(alone)  # nothing shared: every phrase counts
