@@ -205,11 +205,12 @@ def nominative(tokens: Sequence[Token]) -> list[str]:
 
     A name stands alone, but its phrase was cut from a sentence, in whatever case the
     sentence gave it ("an der eigentlichen Grünphase", "mit anderen parkenden Rädern").
-    An adjective ending in -en or -em is never a nominative without an article; it becomes
-    -e when the nominative is -e whatever the case: a plural noun whose nominative is
-    known (HanTa's lemma differs from the word; a dative "-ern"/"-eln" loses its n,
-    a plural in -en is left only where it is the plural itself) or a feminine noun (by
-    its ending). Masculine and neuter nouns would need their gender: those stay as written.
+    An adjective ending in -en or -em is never a nominative without an article (nor is -er
+    before a plural); it becomes -e where the nominative is -e whatever the case: before a
+    plural noun whose nominative is known (HanTa's lemma differs from the word; a dative
+    "-ern"/"-eln" loses its n; a plural in -en is taken only where it is the plural itself)
+    or a feminine noun (by its ending). Masculine and neuter nouns would need their gender:
+    those stay as written.
 
     >>> nominative([Token("eigentlichen", "eigentlich", "ADJ(A)"), Token("Grünphase", "Grünphase", "NN")])
     ['eigentliche', 'Grünphase']
@@ -231,7 +232,8 @@ def nominative(tokens: Sequence[Token]) -> list[str]:
         return words  # "Ortsteilen" could be a dative of "Ortsteile": not sure
     if not (plural or feminine):
         return words
-    adjectives = [w[:-2] + "e" if t.tag == ADJECTIVE and w.endswith(("en", "em")) and len(w) > 4 else w
+    endings = ("en", "em", "er") if plural else ("en", "em")  # a plural's -er is a genitive ("langer Wege")
+    adjectives = [w[:-2] + "e" if t.tag == ADJECTIVE and w.endswith(endings) and len(w) > 4 else w
                   for t, w in zip(tokens[:-1], words[:-1], strict=True)]
     return adjectives + [word]
 

@@ -46,6 +46,7 @@ def test_a_phrase_cut_from_its_sentence_names_in_the_nominative(nlp: spacy.langu
         "eigentliche Grünphase", "eigentliche Grünphase für Radfahrer"]
     assert "andere parkende Räder" in phrases("Es kommt zu Situationen mit anderen parkenden Rädern.", nlp)
     assert "fehlende Kitaplätze" in phrases("Die fehlenden Kitaplätze sind ein Problem.", nlp)
+    assert "lange Fahrtwege" in phrases("Azubis klagen wegen langer Fahrtwege.", nlp)
     assert "wurzelwuchs-bedingte Unebenheiten" in phrases("Asphalt mit wurzelwuchs-bedingten Unebenheiten.", nlp)
     found = phrases("Es gibt Seniorentreffs in den kleinen Ortsteilen.", nlp)
     assert "Seniorentreffs in den kleinen Ortsteilen" in found  # the preposition's dative stays
