@@ -180,7 +180,8 @@ def noun_phrases(tokens: Sequence[Token], exclude: Collection[str] = ()) -> list
         end = noun_phrase(i)
         if end is None:
             continue
-        head = _join(tokens[i:end], nominative(tokens[i:end]))
+        article = tokens[i - 1].text if i > 0 and tokens[i - 1].tag in (ARTICLE, PREP_ARTICLE) else ""
+        head = _join(tokens[i:end], nominative(tokens[i:end], article))
         phrases.append(head)
         j = end
         if j < len(tokens) and tokens[j].tag in (PREP_ARTICLE, PREPOSITION):
@@ -198,30 +199,41 @@ _FEMININE_ENDINGS = ("ung", "heit", "keit", "schaft", "ion", "tät", "ei", "enz"
 #: "-e" nouns that are not feminine ("Gebäude", "Ende", "Interesse", "Kunde", "Name")
 _NOT_FEMININE = ("gebäude", "gelände", "gebirge", "ende", "interesse", "auge", "junge", "kunde", "name",
                  "kollege", "gedanke", "glaube", "wille", "käse", "experte", "zeuge", "erbe", "image", "finale")
+#: the gender an article and an adjective's ending give a singular noun: "der öffentliche Raum",
+#: "das größte Problem", "an der eigentlichen Grünphase", "für den sozialen Wohnungsbau"
+_ARTICLE_GENDER = {("der", "e"): "m", ("das", "e"): "n", ("der", "en"): "f", ("einer", "en"): "f",
+                   ("zur", "en"): "f", ("den", "en"): "m", ("einen", "en"): "m"}
+#: the nominative ending of an adjective without an article, by gender (and plural)
+_STRONG_NOMINATIVE = {"f": "e", "m": "er", "n": "es", "plural": "e"}
+_ADJECTIVE_ENDINGS = ("en", "em", "er", "es", "e")
 
 
-def nominative(tokens: Sequence[Token]) -> list[str]:
+def nominative(tokens: Sequence[Token], article: str = "") -> list[str]:
     """The words of a head phrase ``ADJA* NN`` with its adjectives in the nominative, where that is sure.
 
     A name stands alone, but its phrase was cut from a sentence, in whatever case the
-    sentence gave it ("an der eigentlichen Grünphase", "mit anderen parkenden Rädern").
-    An adjective ending in -en or -em is never a nominative without an article (nor is -er
-    before a plural); it becomes -e where the nominative is -e whatever the case: before a
-    plural noun whose nominative is known (HanTa's lemma differs from the word; a dative
-    "-ern"/"-eln" loses its n; a plural in -en is taken only where it is the plural itself)
-    or a feminine noun (by its ending). Masculine and neuter nouns would need their gender:
-    those stay as written.
+    sentence gave it ("an der eigentlichen Grünphase", "mit anderen parkenden Rädern",
+    "das größte Problem"). Without an article a German adjective shows the noun's gender
+    and number: -e for a feminine noun and for a plural, -er for a masculine, -es for a
+    neuter one. The number comes from HanTa's lemma (it differs from a plural; a dative
+    "-ern"/"-eln" loses its n; a plural in -en is taken only where it cannot be a dative);
+    the gender from the ``article`` before the phrase with the adjective's ending (see
+    ``_ARTICLE_GENDER``) or, failing that, from a feminine noun's ending. Where neither
+    tells, the phrase stays as written.
 
     >>> nominative([Token("eigentlichen", "eigentlich", "ADJ(A)"), Token("Grünphase", "Grünphase", "NN")])
     ['eigentliche', 'Grünphase']
     >>> nominative([Token("anderen", "ander", "ADJ(A)"), Token("Rädern", "Rad", "NN")])
     ['andere', 'Räder']
+    >>> nominative([Token("größte", "groß", "ADJ(A)"), Token("Problem", "Problem", "NN")], article="das")
+    ['größtes', 'Problem']
     >>> nominative([Token("sozialen", "sozial", "ADJ(A)"), Token("Wohnungsbau", "Wohnungsbau", "NN")])
     ['sozialen', 'Wohnungsbau']
     """
     words = [t.text for t in tokens]
     noun = tokens[-1]
-    if noun.tag != NOUN or not any(t.tag == ADJECTIVE for t in tokens[:-1]):
+    adjectives = [i for i, t in enumerate(tokens[:-1]) if t.tag == ADJECTIVE and len(t.text) > 4]
+    if noun.tag != NOUN or not adjectives:
         return words
     word, lemma = noun.text, noun.lemma
     feminine = lemma.lower().endswith(_FEMININE_ENDINGS) and not lemma.lower().endswith(_NOT_FEMININE)
@@ -230,12 +242,16 @@ def nominative(tokens: Sequence[Token]) -> list[str]:
         word = word[:-1]  # dative plural "Rädern" → "Räder"
     elif plural and word.endswith("en") and not (feminine or lemma.endswith("e")):
         return words  # "Ortsteilen" could be a dative of "Ortsteile": not sure
-    if not (plural or feminine):
+    first = words[adjectives[0]]
+    ending = next(e for e in (*_ADJECTIVE_ENDINGS, "") if first.endswith(e))
+    gender = "plural" if plural else _ARTICLE_GENDER.get((article.lower(), ending), "f" if feminine else None)
+    if gender is None:
         return words
-    endings = ("en", "em", "er") if plural else ("en", "em")  # a plural's -er is a genitive ("langer Wege")
-    adjectives = [w[:-2] + "e" if t.tag == ADJECTIVE and w.endswith(endings) and len(w) > 4 else w
-                  for t, w in zip(tokens[:-1], words[:-1], strict=True)]
-    return adjectives + [word]
+    for i in adjectives:
+        ending = next((e for e in _ADJECTIVE_ENDINGS if words[i].endswith(e)), None)
+        if ending is not None:
+            words[i] = words[i][: -len(ending)] + _STRONG_NOMINATIVE[gender]
+    return words[:-1] + [word]
 
 
 def _join(tokens: Sequence[Token], words: Sequence[str] | None = None) -> str:

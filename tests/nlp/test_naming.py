@@ -52,6 +52,11 @@ def test_a_phrase_cut_from_its_sentence_names_in_the_nominative(nlp: spacy.langu
     assert "Seniorentreffs in den kleinen Ortsteilen" in found  # the preposition's dative stays
     assert "kleinen Ortsteilen" in found  # "Ortsteilen" could be dative or plural: left as written
     assert "sozialen Wohnungsbau" in phrases("Wir brauchen sozialen Wohnungsbau.", nlp)  # gender unknown
+    # the article before the phrase tells the gender of a masculine or neuter noun
+    assert "größtes Problem" in phrases("Das größte Problem ist die Miete.", nlp)
+    assert "öffentlicher Raum" in phrases("Der öffentliche Raum verwahrlost.", nlp)
+    assert "sozialer Wohnungsbau" in phrases("Geld für den sozialen Wohnungsbau fehlt.", nlp)
+    assert "hohe Geschwindigkeit" in phrases("Autos fahren mit hoher Geschwindigkeit.", nlp)
 
 
 def test_tags_come_from_hanta(nlp: spacy.language.Language) -> None:
