@@ -61,6 +61,10 @@ def is_street_name(word: str) -> bool:
     match = _STREET_ENDING.match(word)
     return bool(match) and match.group("kind").lower() not in _STREET_KINDS
 
+#: nouns that end an idiom, not a phrase attached to a noun ("in die Quere kommen", "in Kauf nehmen")
+_IDIOM_TAILS = frozenset({"quere", "kauf", "griff", "betracht", "hinsicht", "acht"})
+#: of those, the ones that never name anything alone
+_IDIOM_ONLY = frozenset({"quere", "betracht", "hinsicht"})
 _QUOTES = "\"'„“”‚‘’»«›‹"
 _NOT_A_WORD = re.compile(r"[\d\[\]/@#%&+=<>|]")
 
@@ -152,7 +156,8 @@ def noun_phrases(tokens: Sequence[Token], exclude: Collection[str] = ()) -> list
     names = name_words(tokens) | {w.lower() for w in exclude}
 
     def ok(t: Token) -> bool:
-        return t.text.lower() not in names and not _NOT_A_WORD.search(t.text) and len(t.text) > 1
+        return (t.text.lower() not in names and t.text.lower() not in _IDIOM_ONLY and not _NOT_A_WORD.search(t.text)
+                and len(t.text) > 1)
 
     def nominalised(j: int) -> bool:
         """An adjective used as a noun: capitalised, no noun or adjective after it ("Alleinerziehende")."""
@@ -189,6 +194,8 @@ def noun_phrases(tokens: Sequence[Token], exclude: Collection[str] = ()) -> list
             if tokens[j].tag == PREPOSITION and k < len(tokens) and tokens[k].tag == ARTICLE:
                 k += 1
             tail = noun_phrase(k) if k < len(tokens) else None
+            if tail is not None and tokens[tail - 1].text.lower() in _IDIOM_TAILS:
+                tail = None  # "Supermarktbesucher in die Quere": the idiom's verb is not in the phrase
             if tail is not None:  # the attached phrase keeps the case its preposition gives it
                 phrases.append(" ".join([head, *(t.text for t in tokens[end:tail])]))
     return list(dict.fromkeys(phrases))
@@ -225,6 +232,8 @@ def nominative(tokens: Sequence[Token], article: str = "") -> list[str]:
     ['eigentliche', 'Grünphase']
     >>> nominative([Token("anderen", "ander", "ADJ(A)"), Token("Rädern", "Rad", "NN")])
     ['andere', 'Räder']
+    >>> nominative([Token("Fußgängern", "Fußgänger", "NN")])
+    ['Fußgänger']
     >>> nominative([Token("größte", "groß", "ADJ(A)"), Token("Problem", "Problem", "NN")], article="das")
     ['größtes', 'Problem']
     >>> nominative([Token("sozialen", "sozial", "ADJ(A)"), Token("Wohnungsbau", "Wohnungsbau", "NN")])
@@ -233,7 +242,7 @@ def nominative(tokens: Sequence[Token], article: str = "") -> list[str]:
     words = [t.text for t in tokens]
     noun = tokens[-1]
     adjectives = [i for i, t in enumerate(tokens[:-1]) if t.tag == ADJECTIVE and len(t.text) > 4]
-    if noun.tag != NOUN or not adjectives:
+    if noun.tag != NOUN:
         return words
     word, lemma = noun.text, noun.lemma
     feminine = lemma.lower().endswith(_FEMININE_ENDINGS) and not lemma.lower().endswith(_NOT_FEMININE)
@@ -242,6 +251,8 @@ def nominative(tokens: Sequence[Token], article: str = "") -> list[str]:
         word = word[:-1]  # dative plural "Rädern" → "Räder"
     elif plural and word.endswith("en") and not (feminine or lemma.endswith("e")):
         return words  # "Ortsteilen" could be a dative of "Ortsteile": not sure
+    if not adjectives:
+        return words[:-1] + [word]
     first = words[adjectives[0]]
     ending = next(e for e in (*_ADJECTIVE_ENDINGS, "") if first.endswith(e))
     gender = "plural" if plural else _ARTICLE_GENDER.get((article.lower(), ending), "f" if feminine else None)

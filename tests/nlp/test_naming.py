@@ -57,6 +57,8 @@ def test_a_phrase_cut_from_its_sentence_names_in_the_nominative(nlp: spacy.langu
     assert "öffentlicher Raum" in phrases("Der öffentliche Raum verwahrlost.", nlp)
     assert "sozialer Wohnungsbau" in phrases("Geld für den sozialen Wohnungsbau fehlt.", nlp)
     assert "hohe Geschwindigkeit" in phrases("Autos fahren mit hoher Geschwindigkeit.", nlp)
+    idiom = phrases("Dort kommen einem Supermarktbesucher in die Quere.", nlp)
+    assert "Supermarktbesucher" in idiom and not any("Quere" in p for p in idiom)
 
 
 def test_tags_come_from_hanta(nlp: spacy.language.Language) -> None:
