@@ -40,6 +40,8 @@ ARTICLE = "ART"
 #: weight of a phrase's similarity to the nearest other concern of its theme, against
 #: its similarity to its own (see :func:`mmr`)
 SPECIFICITY = 0.5
+#: a second phrase is as close to the cluster's centre as this share of the first one at least
+LEAST_SHARE = 0.3
 
 #: words that make the word before them a street's name ("Venloer Straße", "Homberger Str.")
 _STREET_WORDS = frozenset({"straße", "strasse", "str.", "str", "allee", "gasse", "platz", "ring", "ufer", "damm", "weg"})
@@ -299,7 +301,7 @@ def embedding_features(vectors: np.ndarray, blocks: Sequence[Block], reference: 
 
 def mmr(candidates: np.ndarray, centre: np.ndarray, top_n: int = 3, diversity: float = 0.5,
         duplicate: float = 0.85, rivals: np.ndarray | None = None, specificity: float = SPECIFICITY,
-        repeats: np.ndarray | None = None) -> list[int]:
+        repeats: np.ndarray | None = None, least_share: float = LEAST_SHARE) -> list[int]:
     """Maximal marginal relevance: indices of up to ``top_n`` candidates, best first.
 
     A candidate's relevance is its similarity to ``centre``, less ``specificity`` times
@@ -308,8 +310,10 @@ def mmr(candidates: np.ndarray, centre: np.ndarray, top_n: int = 3, diversity: f
     The first is the most relevant candidate; each next one maximises
     ``(1 - diversity) · relevance - diversity · max sim(candidate, chosen)``.
     A candidate at cosine ``duplicate`` or more to a chosen one, or one that ``repeats``
-    a chosen one, is never taken. Ties go to the lower index, so the same input gives
-    the same choice.
+    a chosen one, is never taken, nor one whose similarity to ``centre`` is below
+    ``least_share`` of the first one's: diversity alone would add a word the cluster
+    is hardly about ("Bus und Tag"). Ties go to the lower index, so the same input
+    gives the same choice.
 
     Args:
         candidates: (m, d) unit-length vectors.
@@ -324,11 +328,13 @@ def mmr(candidates: np.ndarray, centre: np.ndarray, top_n: int = 3, diversity: f
         relevance = relevance - specificity * (candidates @ rivals.T).max(axis=1)
     pairwise = candidates @ candidates.T
     chosen = [int(np.argmax(relevance))]
+    too_far = candidates @ centre < least_share * max(float(candidates[chosen[0]] @ centre), 0.0)
     while len(chosen) < min(top_n, len(candidates)):
         redundancy = pairwise[:, chosen].max(axis=1)
         score = (1 - diversity) * relevance - diversity * redundancy
         score[chosen] = -np.inf
         score[redundancy >= duplicate] = -np.inf
+        score[too_far] = -np.inf
         if repeats is not None:
             score[repeats[:, chosen].any(axis=1)] = -np.inf
         best = int(np.argmax(score))

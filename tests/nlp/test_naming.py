@@ -90,6 +90,17 @@ def test_a_noun_right_after_a_noun_is_a_name() -> None:
     assert noun_phrases(tokens) == []
 
 
+def test_mmr_adds_no_phrase_the_cluster_is_hardly_about() -> None:
+    centre = np.array([1.0, 0.0, 0.0])
+    candidates = l2_normalise(np.array([
+        [1.0, 0.2, 0.0],   # the concern
+        [0.2, 0.0, 1.0],   # different, but hardly about the concern (cosine 0.2 against 0.98)
+    ]))
+
+    assert mmr(candidates, centre, top_n=2) == [0]
+    assert mmr(candidates, centre, top_n=2, least_share=0.1) == [0, 1]
+
+
 def test_mmr_takes_the_nearest_first_and_never_a_near_duplicate() -> None:
     centre = l2_normalise(np.array([[1.0, -0.1, 0.1]]))[0]
     candidates = l2_normalise(np.array([
