@@ -110,7 +110,8 @@ def tag_texts(texts: Sequence[str], nlp: Language) -> list[list[Token]]:
 def name_words(tokens: Sequence[Token]) -> set[str]:
     """Lower-case words that name something.
 
-    Proper nouns, quoted words, a noun right after a noun ("Kita Regenbogen"), an
+    Proper nouns, quoted words, a noun right after a noun ("Kita Regenbogen"), a place
+    ("in Ehrenfeld", see :func:`_is_place`), an
     adjective in -er written with a capital inside a sentence before a noun (German
     writes only those made from place names so: "Homberger Straße", "Neusser Platz";
     "die Jugendlichen" is an adjective used as a noun), and a street: the street word
@@ -134,9 +135,24 @@ def name_words(tokens: Sequence[Token]) -> set[str]:
                   and tokens[i - 1].text[:1].isupper())
         if t.tag == PROPER or t.quoted or after_noun or place_adjective or is_street_name(t.text):
             out.add(t.text.lower())
+        if _is_place(tokens, i):
+            out.add(t.text.lower())
         if street:
             out.update({t.text.lower(), tokens[i - 1].text.lower()})
     return out
+
+
+#: endings of German place names ("Ehrenfeld", "Birkesdorf", "Arnoldsweiler", "Holderberg")
+_PLACE_ENDING = re.compile(r"\w(dorf|feld|berg|weiler|weiller|heim|hausen|kirchen|burg|bach|rath|hoven|horst|kamp"
+                           r"|stedt|stadt|ingen|hagen|born)$", re.IGNORECASE)
+
+
+def _is_place(tokens: Sequence[Token], i: int) -> bool:
+    """A noun with a place name's ending, in the singular, right after "in", "aus" or "nach" with no
+    article: "in Ehrenfeld" (a common noun there takes an article: "im Umfeld", "in den Pflegeheimen")."""
+    t = tokens[i]
+    after = i > 0 and tokens[i - 1].tag == PREPOSITION and tokens[i - 1].text.lower() in ("in", "aus", "nach")
+    return after and t.tag == NOUN and t.lemma.lower() == t.text.lower() and bool(_PLACE_ENDING.search(t.text))
 
 
 def noun_phrases(tokens: Sequence[Token], exclude: Collection[str] = ()) -> list[str]:
@@ -366,6 +382,8 @@ def candidate_phrases(texts: Sequence[str], nlp: Language, exclude: Collection[s
     words still reads better than a list of keywords.
     """
     tagged = tag_texts(texts, nlp)
+    # a word that names something in one note names it in all
+    exclude = {w.lower() for w in exclude}.union(*(name_words(tokens) for tokens in tagged))
     found = list(dict.fromkeys(p for tokens in tagged for p in noun_phrases(tokens, exclude)))
     if len(texts) < 2:
         return found

@@ -78,6 +78,10 @@ def test_institution_names_quotes_and_places_stay_out(nlp: spacy.language.Langua
     gazetteer = phrases("Im Kunterbunt gibt es keine freien Plätze mehr.", nlp, {"kunterbunt"})
     assert gazetteer == ["freie Plätze"]
 
+    place = phrases("Wir brauchen mehr Fahrradparkplätze in Ehrenfeld.", nlp)
+    assert place == ["Fahrradparkplätze"]  # a place's ending after "in" with no article: a district
+    assert "Umfeld" in phrases("Die Kinder im Umfeld der Schule.", nlp)  # a common noun takes an article
+
     person = phrases("Herr Schmidt vom Jugendamt sagt, die Busverbindung nach Merken ist schlecht.", nlp, {"merken"})
     assert not any("Schmidt" in p or "Merken" in p or "Herr" in p for p in person)
     assert "Busverbindung" in person
@@ -231,3 +235,5 @@ def test_a_bare_noun_needs_two_notes_in_any_form_and_one_note_names_where_none_i
     alone = candidate_phrases(["Angsträume am Bahnhof, v.a. Unterführung schlecht beleuchtet",
                                "Obdachlose am Bahnhof, im Winter lebensgefährlich"], nlp, {"bahnhof"})
     assert {"Angsträume", "Unterführung", "Obdachlose"} <= set(alone)  # nothing shared: every phrase counts
+    named = candidate_phrases(["Mehr Fahrradparkplätze in Ehrenfeld", "Ehrenfeld braucht Fahrradparkplätze"], nlp)
+    assert "Ehrenfeld" not in named  # a place in one note is a place in the other
