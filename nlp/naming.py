@@ -142,8 +142,9 @@ def name_words(tokens: Sequence[Token]) -> set[str]:
     return out
 
 
-#: endings of German place names ("Ehrenfeld", "Birkesdorf", "Arnoldsweiler", "Holderberg")
-_PLACE_ENDING = re.compile(r"\w(dorf|feld|berg|weiler|weiller|heim|hausen|kirchen|burg|bach|rath|hoven|horst|kamp"
+#: endings of German place names ("Ehrenfeld", "Birkesdorf", "Arnoldsweiler", "Holderberg"); not -heim,
+#: which telegraphic notes write without article for a home ("Umzug in Pflegeheim")
+_PLACE_ENDING = re.compile(r"\w(dorf|feld|berg|weiler|weiller|hausen|kirchen|burg|bach|rath|hoven|horst|kamp"
                            r"|stedt|stadt|ingen|hagen|born)$", re.IGNORECASE)
 
 

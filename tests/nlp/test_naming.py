@@ -81,6 +81,7 @@ def test_institution_names_quotes_and_places_stay_out(nlp: spacy.language.Langua
     place = phrases("Wir brauchen mehr Fahrradparkplätze in Ehrenfeld.", nlp)
     assert place == ["Fahrradparkplätze"]  # a place's ending after "in" with no article: a district
     assert "Umfeld" in phrases("Die Kinder im Umfeld der Schule.", nlp)  # a common noun takes an article
+    assert "Pflegeheim" in phrases("Umzug in Pflegeheim zu teuer.", nlp)  # a home, as notes write it
 
     person = phrases("Herr Schmidt vom Jugendamt sagt, die Busverbindung nach Merken ist schlecht.", nlp, {"merken"})
     assert not any("Schmidt" in p or "Merken" in p or "Herr" in p for p in person)
