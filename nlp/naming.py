@@ -107,7 +107,7 @@ def tag_texts(texts: Sequence[str], nlp: Language) -> list[list[Token]]:
     return out
 
 
-def name_words(tokens: Sequence[Token]) -> set[str]:
+def name_words(tokens: Sequence[Token], everywhere: bool = False) -> set[str]:
     """Lower-case words that name something.
 
     Proper nouns, quoted words, a noun right after a noun ("Kita Regenbogen"), a place
@@ -117,6 +117,9 @@ def name_words(tokens: Sequence[Token]) -> set[str]:
     "die Jugendlichen" is an adjective used as a noun), and a street: the street word
     with the capitalised adjective or name before it ("Venloer Straße", "Homberger Str.")
     or one word naming one street ("Gutenbergstraße", see :func:`is_street_name`).
+
+    With ``everywhere``, only the words that name something in any sentence: not a noun
+    after a noun (notes drop their "und": "Kinder Jugendliche") nor the street word itself.
 
     >>> sorted(name_words([Token("Kita", "Kita", "NN"), Token("Regenbogen", "Regenbogen", "NN")]))
     ['regenbogen']
@@ -133,12 +136,14 @@ def name_words(tokens: Sequence[Token]) -> set[str]:
                            and t.text.endswith("er") and not t.text.isupper())
         street = (t.text.lower() in _STREET_WORDS and i > 0 and tokens[i - 1].tag in (ADJECTIVE, PROPER)
                   and tokens[i - 1].text[:1].isupper())
-        if t.tag == PROPER or t.quoted or after_noun or place_adjective or is_street_name(t.text):
+        if t.tag == PROPER or t.quoted or place_adjective or is_street_name(t.text) or _is_place(tokens, i):
             out.add(t.text.lower())
-        if _is_place(tokens, i):
+        if after_noun and not everywhere:
             out.add(t.text.lower())
         if street:
-            out.update({t.text.lower(), tokens[i - 1].text.lower()})
+            out.add(tokens[i - 1].text.lower())
+            if not everywhere:
+                out.add(t.text.lower())
     return out
 
 
@@ -384,7 +389,7 @@ def candidate_phrases(texts: Sequence[str], nlp: Language, exclude: Collection[s
     """
     tagged = tag_texts(texts, nlp)
     # a word that names something in one note names it in all
-    exclude = {w.lower() for w in exclude}.union(*(name_words(tokens) for tokens in tagged))
+    exclude = {w.lower() for w in exclude}.union(*(name_words(tokens, everywhere=True) for tokens in tagged))
     found = list(dict.fromkeys(p for tokens in tagged for p in noun_phrases(tokens, exclude)))
     if len(texts) < 2:
         return found

@@ -238,3 +238,7 @@ def test_a_bare_noun_needs_two_notes_in_any_form_and_one_note_names_where_none_i
     assert {"Angsträume", "Unterführung", "Obdachlose"} <= set(alone)  # nothing shared: every phrase counts
     named = candidate_phrases(["Mehr Fahrradparkplätze in Ehrenfeld", "Ehrenfeld braucht Fahrradparkplätze"], nlp)
     assert "Ehrenfeld" not in named  # a place in one note is a place in the other
+    kept = candidate_phrases(["Gefährliche Kreuzung an der Venloer Straße", "Die Straße ist zu eng",
+                              "Angebote für Kinder Jugendliche", "Jugendliche brauchen Orte"], nlp)
+    assert "Straße" in kept and "Jugendliche" in kept  # a street word or a noun after a noun names only there
+    assert not any("Venloer" in p for p in kept)
