@@ -73,9 +73,9 @@ def indicators_for(district: str, folder: Path) -> list[Indicator]:
     return [i for i in load_indicators(folder) if i.district == district]
 
 
-def indicator_districts(folder: Path) -> list[str]:
-    """Districts that have at least one indicator."""
-    return sorted({i.district for i in load_indicators(folder)})
+def indicator_districts(indicators: Sequence[Indicator]) -> list[str]:
+    """Districts that have at least one indicator among ``indicators`` (as :func:`load_indicators` reads them)."""
+    return sorted({i.district for i in indicators})
 
 
 def figure(value: float) -> str:

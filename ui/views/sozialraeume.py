@@ -9,7 +9,7 @@ import streamlit as st
 from pipelines.errors import InputError
 from pipelines.example_data import EXAMPLE_MARK, example_notice
 from pipelines.formats import notes, number
-from pipelines.indicators import load_indicators
+from pipelines.indicators import indicator_districts, load_indicators
 from pipelines.review import Filters
 from pipelines.voices import compare, figure, readings
 from ui import context as ctx
@@ -25,7 +25,7 @@ if notice:
     st.warning(w.md(notice), icon=":material/info:")
 everything = service.overview(top=None)
 indicators = load_indicators(folder)
-districts = sorted({*everything.districts, *(i.district for i in indicators)})
+districts = sorted({*everything.districts, *indicator_districts(indicators)})
 if not districts:
     st.info("Kein Beitrag nennt einen Sozialraum, und es gibt keine Indikatoren.")
     st.stop()
