@@ -265,9 +265,9 @@ def nominative(tokens: Sequence[Token], article: str = "") -> list[str]:
     """
     words = [t.text for t in tokens]
     noun = tokens[-1]
-    adjectives = [i for i, t in enumerate(tokens[:-1]) if t.tag == ADJECTIVE and len(t.text) > 4]
     if noun.tag != NOUN:
         return words
+    adjectives = [i for i, t in enumerate(tokens[:-1]) if t.tag == ADJECTIVE and len(t.text) > 4]
     word, lemma = noun.text, noun.lemma
     feminine = lemma.lower().endswith(_FEMININE_ENDINGS) and not lemma.lower().endswith(_NOT_FEMININE)
     plural = word.lower() != lemma.lower() and word.lower() not in (lemma.lower() + "s", lemma.lower() + "es")
@@ -345,12 +345,13 @@ def mmr(candidates: np.ndarray, centre: np.ndarray, top_n: int = 3, diversity: f
     """
     if not len(candidates):
         return []
-    relevance = candidates @ centre
+    closeness = candidates @ centre
+    relevance = closeness
     if rivals is not None and len(rivals):
-        relevance = relevance - specificity * (candidates @ rivals.T).max(axis=1)
+        relevance = closeness - specificity * (candidates @ rivals.T).max(axis=1)
     pairwise = candidates @ candidates.T
     chosen = [int(np.argmax(relevance))]
-    too_far = candidates @ centre < least_share * max(float(candidates[chosen[0]] @ centre), 0.0)
+    too_far = closeness < least_share * max(float(closeness[chosen[0]]), 0.0)
     while len(chosen) < min(top_n, len(candidates)):
         redundancy = pairwise[:, chosen].max(axis=1)
         score = (1 - diversity) * relevance - diversity * redundancy
