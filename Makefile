@@ -7,11 +7,13 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test install setup-models system-packages lint-imports
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip==26.3
 	$(BIN)/pip install --quiet torch==2.13.0 -c constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	@# noun genders for concern names (nlp/nouns.py reads only its CSV; its lookup module would need lxml<5)
+	$(BIN)/pip install --quiet --no-deps german-nouns==1.2.5
 	touch $(STAMP)
 
 install: $(STAMP)

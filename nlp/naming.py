@@ -26,6 +26,7 @@ from functools import cache
 import numpy as np
 from spacy.language import Language
 
+from nlp import nouns
 from nlp.embed import Block, l2_normalise
 
 #: STTS tags as HanTa writes them at ``taglevel=1``.
@@ -246,11 +247,14 @@ def nominative(tokens: Sequence[Token], article: str = "") -> list[str]:
     sentence gave it ("an der eigentlichen Grünphase", "mit anderen parkenden Rädern",
     "das größte Problem"). Without an article a German adjective shows the noun's gender
     and number: -e for a feminine noun and for a plural, -er for a masculine, -es for a
-    neuter one. The number comes from HanTa's lemma (it differs from a plural; a dative
-    "-ern"/"-eln" loses its n; a plural in -en is taken only where it cannot be a dative);
-    the gender from the ``article`` before the phrase with the adjective's ending (see
-    ``_ARTICLE_GENDER``) or, failing that, from a feminine noun's ending. Where neither
-    tells, the phrase stays as written.
+    neuter one. Number, nominative and gender come from the noun lexicon
+    (:mod:`nlp.nouns`: "Ortsteilen" is the dative plural of the masculine "Ortsteil").
+    For a noun it lacks, or a form of either number ("Lehrer"), the number comes from
+    HanTa's lemma (it differs from a plural; a dative "-ern"/"-eln" loses its n; a
+    plural in -en is taken only where it cannot be a dative) and the gender from the
+    ``article`` before the phrase with the adjective's ending (see ``_ARTICLE_GENDER``)
+    or, failing that, from a feminine noun's ending. Where nothing tells, the phrase
+    stays as written.
 
     >>> nominative([Token("eigentlichen", "eigentlich", "ADJ(A)"), Token("Grünphase", "Grünphase", "NN")])
     ['eigentliche', 'Grünphase']
@@ -261,7 +265,11 @@ def nominative(tokens: Sequence[Token], article: str = "") -> list[str]:
     >>> nominative([Token("größte", "groß", "ADJ(A)"), Token("Problem", "Problem", "NN")], article="das")
     ['größtes', 'Problem']
     >>> nominative([Token("sozialen", "sozial", "ADJ(A)"), Token("Wohnungsbau", "Wohnungsbau", "NN")])
-    ['sozialen', 'Wohnungsbau']
+    ['sozialer', 'Wohnungsbau']
+    >>> nominative([Token("kleinen", "klein", "ADJ(A)"), Token("Ortsteilen", "Ortsteil", "NN")])
+    ['kleine', 'Ortsteile']
+    >>> nominative([Token("neuen", "neu", "ADJ(A)"), Token("Flunzel", "Flunzel", "NN")])
+    ['neuen', 'Flunzel']
     """
     words = [t.text for t in tokens]
     noun = tokens[-1]
@@ -269,17 +277,27 @@ def nominative(tokens: Sequence[Token], article: str = "") -> list[str]:
         return words
     adjectives = [i for i, t in enumerate(tokens[:-1]) if t.tag == ADJECTIVE and len(t.text) > 4]
     word, lemma = noun.text, noun.lemma
-    feminine = lemma.lower().endswith(_FEMININE_ENDINGS) and not lemma.lower().endswith(_NOT_FEMININE)
-    plural = word.lower() != lemma.lower() and word.lower() not in (lemma.lower() + "s", lemma.lower() + "es")
-    if plural and word.endswith(("ern", "eln")) and not lemma.endswith(("ern", "eln")):
-        word = word[:-1]  # dative plural "Rädern" → "Räder"
-    elif plural and word.endswith("en") and not (feminine or lemma.endswith("e")):
-        return words  # "Ortsteilen" could be a dative of "Ortsteile": not sure
+    lexicon = nouns.lookup(lemma)
+    number = lexicon.number(word) if lexicon is not None else None
+    gender: str | None = None
+    if lexicon is not None and number is not None:  # the lexicon knows the form: "Ortsteilen" is a plural
+        plural = number == "plural"
+        word = lexicon.nominative(word)
+        gender = "plural" if plural else lexicon.genus
+    else:
+        feminine = lemma.lower().endswith(_FEMININE_ENDINGS) and not lemma.lower().endswith(_NOT_FEMININE)
+        plural = word.lower() != lemma.lower() and word.lower() not in (lemma.lower() + "s", lemma.lower() + "es")
+        if plural and word.endswith(("ern", "eln")) and not lemma.endswith(("ern", "eln")):
+            word = word[:-1]  # dative plural "Rädern" → "Räder"
+        elif plural and word.endswith("en") and not (feminine or lemma.endswith("e")):
+            return words  # "Ortsteilen" could be a dative of "Ortsteile": not sure
     if not adjectives:
         return words[:-1] + [word]
     first = words[adjectives[0]]
     ending = next(e for e in (*_ADJECTIVE_ENDINGS, "") if first.endswith(e))
-    gender = "plural" if plural else _ARTICLE_GENDER.get((article.lower(), ending), "f" if feminine else None)
+    if gender is None:
+        feminine = lemma.lower().endswith(_FEMININE_ENDINGS) and not lemma.lower().endswith(_NOT_FEMININE)
+        gender = "plural" if plural else _ARTICLE_GENDER.get((article.lower(), ending), "f" if feminine else None)
     if gender is None:
         return words
     for i in adjectives:

@@ -50,9 +50,17 @@ def test_a_phrase_cut_from_its_sentence_names_in_the_nominative(nlp: spacy.langu
     assert "wurzelwuchs-bedingte Unebenheiten" in phrases("Asphalt mit wurzelwuchs-bedingten Unebenheiten.", nlp)
     found = phrases("Es gibt Seniorentreffs in den kleinen Ortsteilen.", nlp)
     assert "Seniorentreffs in den kleinen Ortsteilen" in found  # the preposition's dative stays
-    assert "kleinen Ortsteilen" in found  # "Ortsteilen" could be dative or plural: left as written
-    assert "sozialen Wohnungsbau" in phrases("Wir brauchen sozialen Wohnungsbau.", nlp)  # gender unknown
-    # the article before the phrase tells the gender of a masculine or neuter noun
+    assert "kleine Ortsteile" in found  # the lexicon knows "Ortsteilen" as the dative plural
+    # the lexicon tells the gender of a masculine or neuter noun where no article does
+    assert "sozialer Wohnungsbau" in phrases("Wir brauchen sozialen Wohnungsbau.", nlp)
+    assert "öffentlicher Raum" in phrases("Es gibt Müll im öffentlichen Raum.", nlp)
+    assert "moderner Unterricht" in phrases("Die Schule braucht Geld für modernen Unterricht.", nlp)
+    assert "kostenloses Nahverkehr-Ticket" in phrases("Wir wünschen uns ein kostenloses Nahverkehr-Ticket.", nlp)
+    assert "neue Kita-Plätze" in phrases("Es fehlt an neuen Kita-Plätzen.", nlp)  # a compound by its head
+    # a form of either number ("Lehrer") and a noun the lexicon lacks keep the old rules
+    assert "kompetente Lehrer" in phrases("Wir brauchen kompetente Lehrer.", nlp)
+    assert "neuen Flunzel" in phrases("Wir reden über den Bedarf an neuen Flunzel.", nlp)
+    # without the lexicon, the article before the phrase tells the gender of a masculine or neuter noun
     assert "größtes Problem" in phrases("Das größte Problem ist die Miete.", nlp)
     assert "öffentlicher Raum" in phrases("Der öffentliche Raum verwahrlost.", nlp)
     assert "sozialer Wohnungsbau" in phrases("Geld für den sozialen Wohnungsbau fehlt.", nlp)
