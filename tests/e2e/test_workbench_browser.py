@@ -177,6 +177,27 @@ def click_when_settled(page: Any, target: Any) -> None:
                 raise
 
 
+def tick_first_row(page: Any, box: Any, appears: Any) -> None:
+    """Tick the first row of the table in ``box`` until ``appears`` shows (the move's target choice).
+
+    The grid is a canvas, so the tick is a click at the first row's tick box; a click that
+    lands while a rerun redraws the grid is lost, and then it is clicked again.
+    """
+    table = box.get_by_test_id("stDataFrame").first
+    for attempt in range(3):
+        settle(page)
+        table.scroll_into_view_if_needed()
+        corner = table.bounding_box()
+        page.mouse.click(corner["x"] + 18, corner["y"] + 35 + 34)
+        settle(page)
+        try:
+            appears.first.wait_for(timeout=5_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+
+
 def type_text(field: Any, text: str) -> None:
     """Type into a text input and commit it with Enter (Streamlit sends the value on Enter or blur)."""
     field.fill(text)
@@ -245,13 +266,9 @@ def test_review_flow_in_the_browser_survives_a_reload(
 
         # move the fourth cluster's best note (its table's first row) into the merged cluster
         box = expander(page, fourth.label)
-        settle(page)
-        table = box.get_by_test_id("stDataFrame").first
-        table.scroll_into_view_if_needed()
-        corner = table.bounding_box()
-        page.mouse.click(corner["x"] + 18, corner["y"] + 35 + 34)  # the first row's tick box
-        settle(page)
-        click_when_settled(page, box.get_by_role("radio", name=NEW_LABEL, exact=False))
+        target = box.get_by_role("radio", name=NEW_LABEL, exact=False)
+        tick_first_row(page, box, target)
+        click_when_settled(page, target)
         settle(page)
         box.get_by_role("button", name="Verschieben", exact=True).click()
         see(page, f"Beitrag verschoben nach „{NEW_LABEL}“")
