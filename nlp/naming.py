@@ -12,8 +12,9 @@ the wheel, offline); ``spacy.blank("de")`` only tokenises. Tagging costs about
 
 Places and institutions stay out of names: the district profile and hotspot show
 them. A phrase is dropped when a word is a proper noun (NE), in quotes, a
-gazetteer word (``exclude``), or a name after an institution noun ("Kita
-*Regenbogen*": two nouns in a row, the second is a name).
+gazetteer word (``exclude``), a name after an institution noun ("Kita
+*Regenbogen*": two nouns in a row, the second is a name), or one word naming one
+street or school ("Gutenbergstraße", "Tännichtschule").
 """
 
 from __future__ import annotations
@@ -63,6 +64,31 @@ def is_street_name(word: str) -> bool:
     """
     match = _STREET_ENDING.match(word)
     return bool(match) and match.group("kind").lower() not in _STREET_KINDS
+
+#: the ends of a one-word school's name ("Tännichtschule", "Herder-Gymnasium")
+_SCHOOL_ENDINGS = ("schule", "schulen", "gymnasium", "gymnasien")
+#: fronts of kinds of school that are neither a noun nor in the noun lexicon
+_SCHOOL_KINDS = frozenset({"primar", "sekundar", "sprach"})
+
+
+def is_school_name(word: str) -> bool:
+    """Whether a one-word school says which school: "Tännichtschule", not "Grundschule".
+
+    A kind of school is in the noun lexicon ("Grundschule", "Stadtteilschule") or made
+    of nouns it knows ("Gemeinschaftsgrundschule"); a name is neither.
+
+    >>> is_school_name("Tännichtschule"), is_school_name("Grundschulen"), is_school_name("Gemeinschaftsgrundschule")
+    (True, False, False)
+    """
+    ending = next((e for e in _SCHOOL_ENDINGS if word.lower().endswith(e) and len(word) > len(e)), None)
+    if ending is None:
+        return False
+    front = word[: -len(ending)].rstrip("-")
+    if not front:
+        return False
+    whole = front + ("schule" if ending.startswith("schul") else "gymnasium")
+    return not (nouns.known(whole) or front.lower() in _SCHOOL_KINDS or nouns.is_compound(front))
+
 
 #: nouns that end an idiom, not a phrase attached to a noun ("in die Quere kommen", "in Kauf nehmen")
 _IDIOM_TAILS = frozenset({"quere", "kauf", "griff", "betracht", "hinsicht", "acht"})
@@ -117,7 +143,8 @@ def name_words(tokens: Sequence[Token], everywhere: bool = False) -> set[str]:
     writes only those made from place names so: "Homberger Straße", "Neusser Platz";
     "die Jugendlichen" is an adjective used as a noun), and a street: the street word
     with the capitalised adjective or name before it ("Venloer Straße", "Homberger Str.")
-    or one word naming one street ("Gutenbergstraße", see :func:`is_street_name`).
+    or one word naming one street ("Gutenbergstraße", see :func:`is_street_name`) or one school
+    ("Tännichtschule", see :func:`is_school_name`).
 
     With ``everywhere``, only the words that name something in any sentence: not a noun
     after a noun (notes drop their "und": "Kinder Jugendliche") nor the street word itself.
@@ -137,7 +164,8 @@ def name_words(tokens: Sequence[Token], everywhere: bool = False) -> set[str]:
                            and t.text.endswith("er") and not t.text.isupper())
         street = (t.text.lower() in _STREET_WORDS and i > 0 and tokens[i - 1].tag in (ADJECTIVE, PROPER)
                   and tokens[i - 1].text[:1].isupper())
-        if t.tag == PROPER or t.quoted or place_adjective or is_street_name(t.text) or _is_place(tokens, i):
+        if (t.tag == PROPER or t.quoted or place_adjective or is_street_name(t.text) or is_school_name(t.text)
+                or _is_place(tokens, i)):
             out.add(t.text.lower())
         if after_noun and not everywhere:
             out.add(t.text.lower())

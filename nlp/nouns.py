@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 _CASES = ("nominativ", "genitiv", "dativ", "akkusativ")
 #: shortest head a compound is split at ("Jugendamt" → "Amt")
 _MIN_HEAD = 3
+#: what German puts between the parts of a compound ("Gemeinschaft-s-grund", "Kinder-garten")
+_LINKS = ("", "s", "es", "n", "en", "e", "-")
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,31 @@ def lookup(lemma: str) -> Noun | None:
 
             return Noun(noun.genus, joined(noun.singular), joined(noun.plural))
     return None
+
+
+def known(word: str) -> bool:
+    """Whether the lexicon has ``word`` as a noun of its own (not only by its head)."""
+    return word in _table()
+
+
+def is_compound(word: str) -> bool:
+    """Whether ``word`` is made of nouns the lexicon knows, joined as German joins them
+    ("Gemeinschaftsgrund" = Gemeinschaft + s + Grund; "Tännicht" is not)."""
+    return _segments(word.lower())
+
+
+@cache
+def _segments(rest: str) -> bool:
+    if not rest:
+        return True
+    table = _table()
+    for end in range(len(rest), _MIN_HEAD - 1, -1):
+        part = rest[:end]
+        if part[:1].upper() + part[1:] in table:
+            after = rest[end:]
+            if any(after.startswith(link) and _segments(after[len(link):]) for link in _LINKS):
+                return True
+    return False
 
 
 def _noun(row: str) -> Noun:

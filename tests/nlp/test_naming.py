@@ -194,6 +194,12 @@ def test_streets_and_place_adjectives_stay_out_of_names(nlp: spacy.language.Lang
 
     assert "Weg zur Schule" in phrases("Der Weg zur Schule ist abends dunkel.", nlp)  # "Der" names no street
 
+    # one word naming one school, not a kind of school (the noun lexicon knows the kinds)
+    school = phrases("Snackautomaten an der Tännichtschule wären toll.", nlp)
+    assert "Snackautomaten" in school and not any("Tännicht" in p for p in school)
+    assert "Snackautomaten an der Grundschule" in phrases("Snackautomaten an der Grundschule wären toll.", nlp)
+    assert "Gemeinschaftsgrundschule" in phrases("Die Gemeinschaftsgrundschule braucht Platz.", nlp)
+
     # a capital at the start of a sentence is no place name
     assert "fehlende Radwege" in phrases("Fehlende Radwege sind das größte Problem.", nlp)
 

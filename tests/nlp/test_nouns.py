@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nlp.nouns import lookup
+from nlp.nouns import is_compound, known, lookup
 
 
 def test_a_noun_has_its_gender_and_the_forms_of_each_number() -> None:
@@ -28,3 +28,9 @@ def test_a_form_of_either_number_and_an_unknown_word_stay_undecided() -> None:
     assert lehrer.number("Lehrer") is None and lehrer.nominative("Lehrer") == "Lehrer"
     assert lehrer.number("Lehrern") == "plural"
     assert lookup("Flunzel") is None
+
+
+def test_a_word_made_of_known_nouns_is_a_compound() -> None:
+    assert known("Grundschule") and not known("Tännichtschule")
+    assert is_compound("Gemeinschaftsgrund") and is_compound("Stadtteil")
+    assert not is_compound("Tännicht") and not is_compound("Herder")
