@@ -432,12 +432,14 @@ def candidate_phrases(texts: Sequence[str], nlp: Language, exclude: Collection[s
     any form ("Kita-Platz", "Kita-Plätze": the same lemma) or inside a compound: alone it
     names a concern only when people share it; a noun with its modifiers says enough
     from one note. Where no phrase passes, all of them do: a name from one note's
-    words still reads better than a list of keywords.
+    words still reads better than a list of keywords. A vague noun with adjectives only
+    ("größtes Problem") is a candidate only where nothing else is.
     """
     tagged = tag_texts(texts, nlp)
     # a word that names something in one note names it in all
     exclude = {w.lower() for w in exclude}.union(*(name_words(tokens, everywhere=True) for tokens in tagged))
     found = list(dict.fromkeys(p for tokens in tagged for p in noun_phrases(tokens, exclude)))
+    found = [p for p in found if not _is_vague(p)] or found
     if len(texts) < 2:
         return found
     lowered = [t.lower() for t in texts]
@@ -450,6 +452,19 @@ def candidate_phrases(texts: Sequence[str], nlp: Language, exclude: Collection[s
 
     shared = [p for p in found if " " in p or notes_using(p) >= 2]
     return shared or found
+
+
+#: nouns that say nothing about a concern on their own ("das größte Problem", "ein wichtiges Thema")
+_VAGUE_NOUNS = frozenset({
+    "aspekt", "aspekte", "bereich", "bereiche", "beispiel", "ding", "dinge", "fall", "frage", "fragen", "problem",
+    "probleme", "punkt", "punkte", "sache", "sachen", "thema", "themen",
+})
+
+
+def _is_vague(phrase: str) -> bool:
+    """Whether a phrase is a vague noun with adjectives only: "größtes Problem", not "Problem mit Ratten"."""
+    words = phrase.split()
+    return words[-1].lower() in _VAGUE_NOUNS and sum(w[:1].isupper() for w in words) == 1
 
 
 def key_phrases(candidates: Sequence[str], vectors: np.ndarray, centre: np.ndarray, top_n: int = 3,

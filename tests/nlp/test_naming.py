@@ -256,3 +256,12 @@ def test_a_bare_noun_needs_two_notes_in_any_form_and_one_note_names_where_none_i
                               "Angebote für Kinder Jugendliche", "Jugendliche brauchen Orte"], nlp)
     assert "Straße" in kept and "Jugendliche" in kept  # a street word or a noun after a noun names only there
     assert not any("Venloer" in p for p in kept)
+
+
+def test_a_vague_noun_names_only_where_nothing_else_does(nlp: spacy.language.Language) -> None:
+    found = candidate_phrases(["Energiekosten sind das größte Problem, vor allem Gas.",
+                               "Die Energiekosten steigen für alle."], nlp)
+    assert "Energiekosten" in found and not any("Problem" in p for p in found)
+    assert "Problem mit Ratten" in candidate_phrases(["Es gibt ein Problem mit Ratten.",
+                                                      "Das Problem mit Ratten wächst."], nlp)
+    assert candidate_phrases(["Das ist ein großes Problem.", "Ein großes Problem!"], nlp) == ["großes Problem"]
