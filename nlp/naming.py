@@ -305,6 +305,7 @@ def nominative(tokens: Sequence[Token], article: str = "") -> list[str]:
         return words
     adjectives = [i for i, t in enumerate(tokens[:-1]) if t.tag == ADJECTIVE and len(t.text) > 4]
     word, lemma = noun.text, noun.lemma
+    feminine = lemma.lower().endswith(_FEMININE_ENDINGS) and not lemma.lower().endswith(_NOT_FEMININE)
     lexicon = nouns.lookup(lemma)
     number = lexicon.number(word) if lexicon is not None else None
     gender: str | None = None
@@ -313,7 +314,6 @@ def nominative(tokens: Sequence[Token], article: str = "") -> list[str]:
         word = lexicon.nominative(word)
         gender = "plural" if plural else lexicon.genus
     else:
-        feminine = lemma.lower().endswith(_FEMININE_ENDINGS) and not lemma.lower().endswith(_NOT_FEMININE)
         plural = word.lower() != lemma.lower() and word.lower() not in (lemma.lower() + "s", lemma.lower() + "es")
         if plural and word.endswith(("ern", "eln")) and not lemma.endswith(("ern", "eln")):
             word = word[:-1]  # dative plural "Rädern" → "Räder"
@@ -324,7 +324,6 @@ def nominative(tokens: Sequence[Token], article: str = "") -> list[str]:
     first = words[adjectives[0]]
     ending = next(e for e in (*_ADJECTIVE_ENDINGS, "") if first.endswith(e))
     if gender is None:
-        feminine = lemma.lower().endswith(_FEMININE_ENDINGS) and not lemma.lower().endswith(_NOT_FEMININE)
         gender = "plural" if plural else _ARTICLE_GENDER.get((article.lower(), ending), "f" if feminine else None)
     if gender is None:
         return words
@@ -493,13 +492,14 @@ def repeats_words(a: str, b: str) -> bool:
     True
     """
 
-    def nouns(phrase: str) -> list[str]:
+    def noun_words(phrase: str) -> list[str]:
         return [w.lower() for w in phrase.split() if w[:1].isupper()]
 
     def stems(phrase: str) -> set[str]:
-        return {_PLURAL_ENDING.sub("", noun.translate(_UMLAUTS)) for noun in nouns(phrase)}
+        return {_PLURAL_ENDING.sub("", noun.translate(_UMLAUTS)) for noun in noun_words(phrase)}
 
-    contained = any(word in other.lower() for found, other in ((nouns(a), b), (nouns(b), a)) for word in found)
+    contained = any(word in other.lower() for found, other in ((noun_words(a), b), (noun_words(b), a))
+                    for word in found)
     return contained or bool(stems(a) & stems(b))
 
 

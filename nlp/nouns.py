@@ -60,7 +60,7 @@ def lookup(lemma: str) -> Noun | None:
     for start in range(1, len(lemma) - _MIN_HEAD + 1):
         hyphen = lemma[start - 1] == "-"
         tail = lemma[start:]
-        head = tail[:1].upper() + tail[1:]  # HanTa writes "Kita-platz"
+        head = _capitalised(tail)  # HanTa writes "Kita-platz"
         if head in table:
             front = lemma[:start]
             noun = _noun(table[head])
@@ -89,12 +89,16 @@ def _segments(rest: str) -> bool:
         return True
     table = _table()
     for end in range(len(rest), _MIN_HEAD - 1, -1):
-        part = rest[:end]
-        if part[:1].upper() + part[1:] in table:
+        if _capitalised(rest[:end]) in table:
             after = rest[end:]
             if any(after.startswith(link) and _segments(after[len(link):]) for link in _LINKS):
                 return True
     return False
+
+
+def _capitalised(word: str) -> str:
+    """A noun as the lexicon writes it: "platz" → "Platz"."""
+    return word[:1].upper() + word[1:]
 
 
 def _noun(row: str) -> Noun:
@@ -112,18 +116,18 @@ def _table() -> dict[str, str]:
             rows = csv.reader(handle)
             columns = {name: i for i, name in enumerate(next(rows))}
             genus_columns = [i for name, i in columns.items() if name.startswith("genus")]
-            form_columns = {
-                number: [i for case in _CASES for name, i in columns.items() if name.startswith(f"{case} {number}")]
+            # per number: its nominative column, then every column of its forms
+            form_columns = [
+                (columns[f"nominativ {number}"],
+                 [i for case in _CASES for name, i in columns.items() if name.startswith(f"{case} {number}")])
                 for number in ("singular", "plural")
-            }
+            ]
             table: dict[str, str] = {}
             for row in rows:
                 genders = {row[i] for i in genus_columns if row[i]}
                 genus = genders.pop() if len(genders) == 1 else ""
-                forms = [
-                    ",".join([row[columns[f"nominativ {number}"]], *dict.fromkeys(row[i] for i in form_columns[number] if row[i])])
-                    for number in ("singular", "plural")
-                ]
+                forms = [",".join([row[nominative], *dict.fromkeys(row[i] for i in every if row[i])])
+                         for nominative, every in form_columns]
                 table.setdefault(row[0], "|".join([genus, *forms]))
             return table
     except (ModuleNotFoundError, FileNotFoundError, KeyError, StopIteration) as error:
