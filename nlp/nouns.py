@@ -5,7 +5,7 @@
 that *Ortsteilen* is the dative plural of *Ortsteil*. Neither shows in the words
 themselves, so they come from a lexicon: ``nouns.csv`` of the ``german-nouns`` package
 (about 100,000 nouns from the German Wiktionary, CC BY-SA 4.0), read once, offline, and
-kept as one short string per noun (about 15 MB).
+kept as one short string per noun (about 30 MB in the process, read in 1.5 s).
 
 Compounds the lexicon lacks take their head's gender and endings
 ("Kindertagespflege" from "Pflege", "Kita-Plätzen" from "Plätzen").
